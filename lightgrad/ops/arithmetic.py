@@ -1,0 +1,512 @@
+"""Arithmetic: add, sub, mul, div, floor_divide, remainder, fmod, pow, neg, comparisons,
+logical and bitwise ops; the Python operators and their in-place forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .inplace import inplace
+from .operands import as_operand, prepare_binary
+
+
+class Add(Function):
+    """``out = a + b``."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        return grad_out, grad_out
+
+
+class Sub(Function):
+    """``out = a - b``."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """``out = a * b``."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return (grad_out * b if na else None), (grad_out * a if nb else None)
+
+
+class Div(Function):
+    """``out = a / b`` (true division)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = grad_out / b if na else None
+        gb = -grad_out * a / (b * b) if nb else None
+        return ga, gb
+
+
+class Neg(Function):
+    """``out = -x``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return -x
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        return -grad_out
+
+
+class Pow(Function):
+    """``out = a ** b``; d/da = b a^(b-1) (0 where b == 0), d/db = out log a (0 where a == 0
+    and b >= 0)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        a, b, out = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            if isinstance(b, int | float):
+                ga = grad_out * (b * a ** (b - 1)) if b != 0 else grad_out * 0
+            else:
+                xp = np if type(a) is np.ndarray else a.__array_namespace__()
+                ga = grad_out * xp.where(b == 0, 0, b * a ** (b - 1))
+        if nb:
+            xp = np if type(b) is np.ndarray else b.__array_namespace__()
+            if isinstance(a, int | float):
+                gb = grad_out * out * np.log(a) if a != 0 else \
+                    grad_out * xp.where(b >= 0, 0.0, out * -np.inf).astype(out.dtype)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    la = xp.log(a)
+                gb = grad_out * xp.where((a == 0) & (b >= 0), 0, out * la)
+        return ga, gb
+
+
+class FloorDivide(Function):
+    """``out = floor(a / b)``; gradient-free (zero), as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a // b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        return grad_out * 0, grad_out * 0
+
+
+class TruncDivide(Function):
+    """``out = trunc(a / b)``; gradient-free (zero)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        q = a / b
+        xp = np if type(q) is np.ndarray else q.__array_namespace__()
+        q = xp.trunc(q)
+        if q.dtype.kind == "f" and getattr(a, "dtype", q.dtype).kind in "iu":
+            q = q.astype(a.dtype)
+        return q
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        return grad_out * 0, grad_out * 0
+
+
+class Remainder(Function):
+    """``out = a - floor(a / b) * b`` (the sign of ``b``, Python's ``%``)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return a % b
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        a, b = ctx.saved_tensors
+        nb = ctx.needs_input_grad[1]
+        return grad_out, (-grad_out * ((a - a % b) / b) if nb else None)
+
+
+class Fmod(Function):
+    """``out = a - trunc(a / b) * b`` (the sign of ``a``, C's ``fmod``)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        xp = np if type(a) is np.ndarray else a.__array_namespace__()
+        return xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        a, b = ctx.saved_tensors
+        nb = ctx.needs_input_grad[1]
+        xp = np if type(grad_out) is np.ndarray else grad_out.__array_namespace__()
+        return grad_out, (-grad_out * ((a - xp.fmod(a, b)) / b) if nb else None)
+
+
+# ----------------------------------------------------------------------------- functions
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input + alpha * other``, with broadcasting and PyTorch type promotion.
+
+    Example:
+        >>> import lightgrad
+        >>> lightgrad.add(lightgrad.tensor([1, 2]), 1.5)
+        tensor([2.5000, 3.5000])
+    """
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = prepare_binary(input, other, "add")
+    return Add.apply(a, b)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other``."""
+    if isinstance(input, Tensor) and input.dtype.kind == "b" or \
+            isinstance(other, Tensor) and other.dtype.kind == "b":
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; use logical_xor() or ~ instead")
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = prepare_binary(input, other, "sub")
+    return Sub.apply(a, b)
+
+
+subtract = sub
+
+
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """``input * other``."""
+    a, b = prepare_binary(input, other, "mul")
+    return Mul.apply(a, b)
+
+
+multiply = mul
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``input / other``; ``rounding_mode`` ``None`` (true division, integers promoted to
+    float), ``"trunc"`` or ``"floor"``."""
+    if rounding_mode is None:
+        a, b = prepare_binary(input, other, "div", float_only=True)
+        return Div.apply(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        a, b = prepare_binary(input, other, "div")
+        _check_int_zero("div", b)
+        return TruncDivide.apply(a, b)
+    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+
+divide = true_divide = div
+
+
+def _check_int_zero(op: str, b: Any) -> None:
+    data = b.data if isinstance(b, Tensor) else b
+    if getattr(data, "dtype", np.dtype(type(data))).kind in "iub" and bool((data == 0).any()
+                                                                            if hasattr(data, "any")
+                                                                            else data == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``floor(input / other)``."""
+    a, b = prepare_binary(input, other, "floor_divide")
+    _check_int_zero("floor_divide", b)
+    return FloorDivide.apply(a, b)
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python's modulo: the result has the sign of ``other``."""
+    a, b = prepare_binary(input, other, "remainder")
+    _check_int_zero("remainder", b)
+    return Remainder.apply(a, b)
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's modulo: the result has the sign of ``input``."""
+    a, b = prepare_binary(input, other, "fmod")
+    _check_int_zero("fmod", b)
+    return Fmod.apply(a, b)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """``input ** exponent`` (either may be a scalar)."""
+    a, b = prepare_binary(input, exponent, "pow")
+    bd = b.data if isinstance(b, Tensor) else b
+    ad = a.data if isinstance(a, Tensor) else a
+    if getattr(ad, "dtype", np.dtype(type(ad))).kind in "iu" and \
+            np.any(np.asarray(bd if not hasattr(bd, "get") else bd.get()) < 0):
+        raise RuntimeError("pow: integers to negative integer powers are not allowed")
+    return Pow.apply(a, b)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """``pow`` in float64."""
+    from .convert import cast
+
+    a = cast(input, np.float64) if isinstance(input, Tensor) else float(input)
+    b = cast(exponent, np.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b)
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; "
+                           "use logical_not() or ~ instead")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def positive(input: Tensor) -> Tensor:
+    return input
+
+
+# ----------------------------------------------------------------------------- comparisons
+def _compare(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+    with no_grad():
+        a, b = prepare_binary(a, b, op)
+    da = a.data if isinstance(a, Tensor) else a
+    db = b.data if isinstance(b, Tensor) else b
+    out = ufunc(da, db)
+    return Tensor._make(out if hasattr(out, "shape") else np.asarray(out))
+
+
+def eq(input: Any, other: Any) -> Tensor:
+    """Elementwise ``input == other`` (a bool tensor)."""
+    return _compare(np.equal, input, other, "eq")
+
+
+def ne(input: Any, other: Any) -> Tensor:
+    return _compare(np.not_equal, input, other, "ne")
+
+
+def lt(input: Any, other: Any) -> Tensor:
+    return _compare(np.less, input, other, "lt")
+
+
+def le(input: Any, other: Any) -> Tensor:
+    return _compare(np.less_equal, input, other, "le")
+
+
+def gt(input: Any, other: Any) -> Tensor:
+    return _compare(np.greater, input, other, "gt")
+
+
+def ge(input: Any, other: Any) -> Tensor:
+    return _compare(np.greater_equal, input, other, "ge")
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _xp_of(a: Any) -> Any:
+    return np if type(a.data) is np.ndarray else a.data.__array_namespace__()
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True if both have the same shape and elements."""
+    return input.shape == other.shape and bool(eq(input, other).data.all())
+
+
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    other = as_operand(other, input, "isclose")
+    od = other.data if isinstance(other, Tensor) else other
+    return Tensor._make(_xp_of(input).isclose(input.data, od, rtol=rtol, atol=atol,
+                                              equal_nan=equal_nan))
+
+
+def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def isnan(input: Tensor) -> Tensor:
+    return Tensor._make(_xp_of(input).isnan(input.data))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return Tensor._make(_xp_of(input).isinf(input.data))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return Tensor._make(_xp_of(input).isfinite(input.data))
+
+
+def _logical(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+    a = as_operand(a, None, op, "input")
+    b = as_operand(b, a if isinstance(a, Tensor) else None, op, "other")
+    da = a.data if isinstance(a, Tensor) else a
+    db = b.data if isinstance(b, Tensor) else b
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and da.shape != db.shape:
+        from .operands import broadcast_shapes
+
+        broadcast_shapes(op, da.shape, db.shape)
+    return Tensor._make(np.asarray(ufunc(da, db)) if not hasattr(da, "shape") else ufunc(da, db))
+
+
+def logical_and(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_and, input, other, "logical_and")
+
+
+def logical_or(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_or, input, other, "logical_or")
+
+
+def logical_xor(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_xor, input, other, "logical_xor")
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._make(_xp_of(input).logical_not(input.data))
+
+
+def _bitwise(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+    for x in (a, b):
+        if isinstance(x, Tensor) and x.dtype.kind not in "biu":
+            raise TypeError(f"{op}: bitwise operations need bool or integer tensors, got dtype "
+                            f"{x.dtype}")
+    with no_grad():
+        a, b = prepare_binary(a, b, op)
+    return _logical(ufunc, a, b, op)
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_and, input, other, "bitwise_and")
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_or, input, other, "bitwise_or")
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_xor, input, other, "bitwise_xor")
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    if input.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: needs a bool or integer tensor, got dtype {input.dtype}")
+    return Tensor._make(_xp_of(input).invert(input.data))
+
+
+# ----------------------------------------------------------------------------- Tensor methods
+def _eq(self: Tensor, other: Any) -> Any:
+    if other is None:
+        return False
+    return eq(self, other)
+
+
+def _ne(self: Tensor, other: Any) -> Any:
+    if other is None:
+        return True
+    return ne(self, other)
+
+
+_T: Any = Tensor
+_T.__add__ = lambda self, other: add(self, other)
+_T.__radd__ = lambda self, other: add(other, self)
+_T.__sub__ = lambda self, other: sub(self, other)
+_T.__rsub__ = lambda self, other: sub(other, self)
+_T.__mul__ = lambda self, other: mul(self, other)
+_T.__rmul__ = lambda self, other: mul(other, self)
+_T.__truediv__ = lambda self, other: div(self, other)
+_T.__rtruediv__ = lambda self, other: div(other, self)
+_T.__floordiv__ = lambda self, other: floor_divide(self, other)
+_T.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+_T.__mod__ = lambda self, other: remainder(self, other)
+_T.__rmod__ = lambda self, other: remainder(other, self)
+_T.__pow__ = lambda self, other: pow(self, other)
+_T.__rpow__ = lambda self, other: pow(other, self)
+_T.__neg__ = neg
+_T.__pos__ = positive
+_T.__eq__ = _eq
+_T.__ne__ = _ne
+_T.__lt__ = lambda self, other: lt(self, other)
+_T.__le__ = lambda self, other: le(self, other)
+_T.__gt__ = lambda self, other: gt(self, other)
+_T.__ge__ = lambda self, other: ge(self, other)
+_T.__and__ = lambda self, other: bitwise_and(self, other)
+_T.__rand__ = lambda self, other: bitwise_and(other, self)
+_T.__or__ = lambda self, other: bitwise_or(self, other)
+_T.__ror__ = lambda self, other: bitwise_or(other, self)
+_T.__xor__ = lambda self, other: bitwise_xor(self, other)
+_T.__rxor__ = lambda self, other: bitwise_xor(other, self)
+_T.__invert__ = bitwise_not
+
+for _name, _fn in {
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": true_divide, "floor_divide": floor_divide,
+    "remainder": remainder, "fmod": fmod, "pow": pow, "float_power": float_power, "neg": neg,
+    "negative": neg, "positive": positive, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt,
+    "ge": ge, "greater": gt, "greater_equal": ge, "less": lt, "less_equal": le,
+    "not_equal": ne, "equal": equal, "isclose": isclose, "allclose": allclose, "isnan": isnan,
+    "isinf": isinf, "isfinite": isfinite, "logical_and": logical_and,
+    "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
+    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
+    "bitwise_not": bitwise_not,
+}.items():
+    setattr(_T, _name, _fn)
+
+
+def _inplace_binary(fn: Any, name: str) -> Any:
+    def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
+        return inplace(self, lambda s, o: fn(s, o, **kwargs), other, op=name)
+
+    method.__name__ = name
+    return method
+
+
+for _name, _fn in {"add_": add, "sub_": sub, "subtract_": sub, "mul_": mul, "multiply_": mul,
+                   "div_": div, "divide_": div, "true_divide_": div, "floor_divide_": floor_divide,
+                   "remainder_": remainder, "fmod_": fmod, "pow_": pow}.items():
+    setattr(_T, _name, _inplace_binary(_fn, _name))
+_T.__iadd__ = _T.add_
+_T.__isub__ = _T.sub_
+_T.__imul__ = _T.mul_
+_T.__itruediv__ = _T.div_
+_T.__ifloordiv__ = _T.floor_divide_
+_T.__imod__ = _T.remainder_
+_T.__ipow__ = _T.pow_
+_T.neg_ = lambda self: inplace(self, neg, op="neg_")
+_T.negative_ = _T.neg_

@@ -1,0 +1,3 @@
+"""(filled in by the indexing family)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(filled in by the movement family)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(filled in by the unary family)."""
+
+__all__: list[str] = []
