@@ -3,6 +3,7 @@ logical and bitwise ops; the Python operators and their in-place forms."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -106,8 +107,12 @@ class Pow(Function):
         if nb:
             xp = np if type(b) is np.ndarray else b.__array_namespace__()
             if isinstance(a, int | float):
-                gb = grad_out * out * np.log(a) if a != 0 else \
-                    grad_out * xp.where(b >= 0, 0.0, out * -np.inf).astype(out.dtype)
+                if a > 0:
+                    gb = grad_out * out * math.log(a)
+                elif a == 0:
+                    gb = grad_out * xp.where(b >= 0, 0.0, out * -math.inf).astype(out.dtype)
+                else:
+                    gb = grad_out * out * math.nan
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     la = xp.log(a)

@@ -48,8 +48,8 @@ def as_tensor_arg(x: Any, op: str, arg: str = "input") -> Tensor:
 
 
 def check_same_device(op: str, *ts: Any) -> None:
-    kinds = {type(t.data) for t in ts if isinstance(t, Tensor)}
-    if len(kinds) > 1:
+    devices = {backend.device_of(t.data) for t in ts if isinstance(t, Tensor)}
+    if len(devices) > 1:
         devs = ", ".join(str(t.device) for t in ts if isinstance(t, Tensor))
         raise RuntimeError(f"{op}: expected all tensors to be on the same device, but found "
                            f"tensors on {devs}")
@@ -94,7 +94,8 @@ def prepare_binary(a: Any, b: Any, op: str, float_only: bool = False) -> tuple[A
         tb = isinstance(b, Tensor)
     if ta and tb:
         da, db = a.data, b.data
-        if type(da) is not type(db):
+        if type(da) is not type(db) and (type(da) is not np.ndarray or
+                                         type(db) is not np.ndarray):
             check_same_device(op, a, b)
         if da.shape != db.shape:
             broadcast_shapes(op, da.shape, db.shape)
