@@ -61,7 +61,7 @@ def result_type(tensor1, tensor2):  # noqa: ANN001
     return _backend.result_type(tensor1, tensor2)
 
 
-def is_tensor(obj: object) -> "builtins.bool":
+def is_tensor(obj: object) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 

@@ -55,7 +55,7 @@ def as_dtype(dtype: Any) -> np.dtype:
     if isinstance(dtype, str) and dtype in _DTYPE_NAMES:
         return _DTYPE_NAMES[dtype]
     try:
-        d = np.dtype(dtype)
+        d = None if dtype is None else np.dtype(dtype)  # np.dtype(None) is float64
     except TypeError:
         d = None
     if d is None or d not in _SUPPORTED:
@@ -154,7 +154,8 @@ def get_array_module(arr: Any) -> Any:
 
 
 class Device:
-    """A device: ``Device("cpu")``, ``Device("cuda")``, ``Device("cuda:1")``, ``Device("cuda", 1)``."""
+    """A device: ``Device("cpu")``, ``Device("cuda")``, ``Device("cuda:1")``,
+    ``Device("cuda", 1)``."""
 
     __slots__ = ("type", "index")
 
@@ -166,10 +167,11 @@ class Device:
             raise TypeError(f"Device: expected a string like 'cpu' or 'cuda:0', got {type!r}")
         name, _, idx = type.partition(":")
         if name not in ("cpu", "cuda"):
-            raise ValueError(f"Device: unknown device type {name!r} (expected 'cpu' or 'cuda')")
+            raise RuntimeError(f"Device: unknown device type {name!r} (expected 'cpu' or "
+                               "'cuda')")
         if idx:
             if index is not None or not idx.isdigit():
-                raise ValueError(f"Device: invalid device string {type!r}")
+                raise RuntimeError(f"Device: invalid device string {type!r}")
             index = int(idx)
         if name == "cuda" and index is None:
             index = 0
@@ -187,7 +189,7 @@ class Device:
         if isinstance(other, str):
             try:
                 other = Device(other)
-            except ValueError:
+            except RuntimeError:
                 return False
         return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
 

@@ -164,10 +164,17 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     return _finish(np.eye(n, m, dtype=_dt(dtype)), device, requires_grad)
 
 
+def _float_dt(dtype: Any, op: str) -> np.dtype:
+    d = _dt(dtype)
+    if d.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point dtype, got {d}")
+    return d
+
+
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, **_: Any) -> Tensor:
     """Uniform on [0, 1)."""
-    d = _dt(dtype)
+    d = _float_dt(dtype, "rand")
     return _finish(get_rng(generator).random(_size(size, "rand"), dtype=np.float64).astype(d),
                    device, requires_grad)
 
@@ -175,7 +182,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, **_: Any) -> Tensor:
     """Standard normal."""
-    d = _dt(dtype)
+    d = _float_dt(dtype, "randn")
     return _finish(get_rng(generator).standard_normal(_size(size, "randn")).astype(d), device,
                    requires_grad)
 
@@ -219,7 +226,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
     if np.any(np.asarray(s) < 0):
         raise RuntimeError("normal: std must be >= 0")
     like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    d = _dt(dtype, like.dtype if like is not None else None)
+    d = _float_dt(dtype if dtype is not None else like.dtype if like is not None else None,
+                  "normal")
     arr = (m + s * get_rng(generator).standard_normal(shape)).astype(d)
     return _finish(arr, device, requires_grad)
 

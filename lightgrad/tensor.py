@@ -42,12 +42,19 @@ def _to_array(data: Any, dtype: np.dtype | None) -> Any:
         return data if dtype is None else data.astype(dtype)
     if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in _flatten(data)):
         data = _nested_tensors_to_lists(data)
-    arr = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+    try:
+        arr = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError) as e:  # ragged lists, strings with a numeric dtype...
+        raise ValueError(f"tensor: cannot convert {type(data).__name__} data to a tensor "
+                         f"(nested sequences must be rectangular and hold numbers): {e}") from None
     if dtype is None:
         k = arr.dtype.kind
         if k == "f" and not isinstance(data, np.ndarray | np.generic):
             arr = arr.astype(backend.get_default_dtype())
         elif k in "iu" and arr.dtype not in backend._SUPPORTED:
+            if k == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+                raise ValueError(f"tensor: value {arr.max()} overflows int64 (lightgrad has "
+                                 "no uint64 dtype)")
             arr = arr.astype(np.int64)
         elif k == "f" and arr.dtype not in backend._SUPPORTED:
             arr = arr.astype(backend.get_default_dtype())
@@ -261,6 +268,8 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("numpy: can't call numpy() on Tensor that requires grad; use "
                                "tensor.detach().numpy() instead")
+        if isinstance(self.data, np.generic):
+            return np.asarray(self.data)
         if type(self.data) is not _ndarray:
             if not force:
                 raise TypeError(f"numpy: can't convert {self.device} tensor to numpy; use "
@@ -285,6 +294,12 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         for i in range(self.data.shape[0]):
             yield self[i]
+
+    def __contains__(self, element: Any) -> bool:
+        if not isinstance(element, Tensor | int | float | np.number | np.bool_):
+            raise RuntimeError(f"in: Tensor.__contains__ only supports a Tensor or a scalar, got "
+                               f"{type(element).__name__}")
+        return bool((self == element).data.any())
 
     def _scalar_check(self, what: str) -> None:
         if self.data.size != 1:
@@ -313,10 +328,24 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __format__(self, spec: str) -> str:
+        if self.data.ndim == 0:  # f"{loss:.4f}" works on 0-d tensors, as in PyTorch
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self) -> str:
         arr = backend.to_device(self.data, backend.CPU)
+        kw: dict[str, Any] = {}
+        if arr.dtype.kind == "f":
+            # PyTorch prints 4 decimals unless every value is integral ("1." then)
+            fin = arr[np.isfinite(arr)]
+            if fin.size and (fin != np.round(fin)).any():
+                kw["floatmode"] = "fixed"
+        elif arr.dtype.kind == "b":
+            w = 4 if arr.all() else 5
+            kw["formatter"] = {"bool": lambda v: str(bool(v)).rjust(w)}
         body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000,
-                               edgeitems=3, precision=4)
+                               edgeitems=3, precision=4, max_line_width=80, **kw)
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")

@@ -109,16 +109,17 @@ class track_functions:
 def _to_lg(a: np.ndarray, rg: bool) -> Any:
     if not isinstance(a, np.ndarray):
         return a
-    return lightgrad.tensor(a.copy(), requires_grad=rg)
+    # keep the memory layout (a transposed input stays non-contiguous), but own the buffer
+    t = lightgrad.from_numpy(a.copy(order="K") if a.strides and min(a.strides) >= 0 else a.copy())
+    return t.requires_grad_(rg) if rg else t
 
 
 def _to_torch(a: np.ndarray, rg: bool) -> Any:
     if not isinstance(a, np.ndarray):
         return a
-    t = torch.from_numpy(np.ascontiguousarray(a).copy()) if a.strides and min(a.strides) < 0 \
-        else torch.from_numpy(a.copy())
-    if a.ndim >= 2 and not a.flags.c_contiguous:  # keep the same (transposed) layout
-        t = torch.from_numpy(np.ascontiguousarray(a.T).copy()).T
+    if a.strides and min(a.strides) < 0:
+        a = np.ascontiguousarray(a)
+    t = torch.from_numpy(a.copy(order="K"))  # torch keeps the same strides
     return t.requires_grad_(rg)
 
 

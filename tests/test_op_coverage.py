@@ -4,6 +4,7 @@ import importlib
 import pathlib
 
 import lightgrad
+from tests.helpers import OpCase
 from lightgrad.autograd import Function
 
 HERE = pathlib.Path(__file__).parent
@@ -16,7 +17,7 @@ def _all_cases():
         mod = importlib.import_module(".".join(rel.parts))
         for name in dir(mod):
             if name.endswith("CASES"):
-                cases.extend(getattr(mod, name))
+                cases.extend(c for c in getattr(mod, name) if isinstance(c, OpCase))
     return cases
 
 

@@ -16,6 +16,15 @@ from ..tensor import Tensor
 from .function import Function
 from .grad_mode import _state, no_grad
 
+_ndarray = np.ndarray
+
+
+def _as_grad(g: Any) -> Any:
+    """A gradient as an array: unwrap a Tensor; 0-d NumPy arithmetic returns scalars."""
+    if isinstance(g, Tensor):
+        g = g.data
+    return np.asarray(g) if isinstance(g, np.generic) else g
+
 
 def unbroadcast(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``grad.shape``)."""
@@ -129,6 +138,8 @@ def run_backward(
             g = pending.pop(node, None)
             nxt = node.next
             if g is not None:
+                if g.__class__ is not _ndarray:
+                    g = _as_grad(g)
                 if node._hooks:
                     g = _run_hooks(node._hooks, g)
                 if node._retained is not None and capture is None:
@@ -159,8 +170,8 @@ def run_backward(
                     continue
                 gi = in_grads[i]
                 if gi is not None:
-                    if isinstance(gi, Tensor):
-                        gi = gi.data
+                    if gi.__class__ is not _ndarray:
+                        gi = _as_grad(gi)
                     shape, dtype = _target(p)
                     if gi.shape != shape or gi.dtype != dtype:
                         gi = _check(node, i, gi, shape, dtype)
@@ -180,8 +191,10 @@ def run_backward(
                 node.saved_tensors = ()
 
     # 3. leaves: hooks, then accumulate into .grad (or capture)
-    handed: set[int] = set()
+    handed = {id(g) for g in grads}  # the caller's gradient arrays are never handed out
     for leaf, g in leaf_grads.values():
+        if g.__class__ is not _ndarray:
+            g = _as_grad(g)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
         if capture is not None:

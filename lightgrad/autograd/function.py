@@ -89,40 +89,55 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
-        ctx = object.__new__(cls)
-        record = False
+        ctx = _new(cls)
         raw = []
-        append = raw.append
+        nxt = []
+        record = False
         for a in args:
             if isinstance(a, Tensor):
-                append(a.data)
+                raw.append(a.data)
                 if a._rg:
                     record = True
+                    nxt.append(a.grad_fn or a)
+                else:
+                    nxt.append(None)
             else:
-                append(a)
+                raw.append(a)
+                nxt.append(None)
         if record and _state.enabled:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            ctx.needs_input_grad = tuple([p is not None for p in nxt])
         else:
             record = False
         out = cls.forward(ctx, *raw)
         if out.__class__ is not _ndarray:
             out = _as_array(out, raw)
-        t = Tensor._make(out)
+        # Tensor._make, inlined: this runs once per op
+        t = _new(Tensor)
+        t.data = out
+        t.grad = t.grad_fn = t._base = t._hooks = None
+        t._rg = t._retains_grad = False
         if cls._is_view:
             src = args[0]
             t._vc = src._vc
             t._base = src if src._base is None else src._base
+        else:
+            t._vc = [0]
         if record and out.dtype.kind == "f":
-            ctx.next = tuple(
-                (a.grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args
-            )
+            ctx.next = tuple(nxt)
             ctx._shape = out.shape
             ctx._dtype = out.dtype
             if ctx.saved_tensors:
-                ctx._saved_versions = _versions_of(ctx.saved_tensors, args, t)
+                ctx._saved_versions = _versions_of(ctx.saved_tensors, args, raw, t)
+            elif cls._is_view:
+                # The view shares its base's counter: an in-place change to the base after the
+                # view was taken would make this node's history stale, so backward must raise.
+                ctx._saved_versions = ((t._vc, t._vc[0], "viewed input"),)
             t.grad_fn = ctx
             t._rg = True
         return t
+
+
+_new = object.__new__
 
 
 def _as_array(out: Any, raw: list) -> Any:
@@ -137,18 +152,23 @@ def _as_array(out: Any, raw: list) -> Any:
     return out
 
 
-def _versions_of(saved: tuple, args: tuple, out: Tensor) -> tuple:
+def _versions_of(saved: tuple, args: tuple, raw: list, out: Tensor) -> tuple:
+    """(counter, version, what) for each saved array that is an input's or the output's data."""
     pairs = []
+    o = out.data
     for s in saved:
-        if s is out.data:
+        if s is o:
             pairs.append((out._vc, out._vc[0], "output"))
             continue
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and a.data is s:
-                pairs.append((a._vc, a._vc[0], f"input {i}"))
+        for i, r in enumerate(raw):
+            if r is s:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    pairs.append((a._vc, a._vc[0], f"input {i}"))
                 break
     return tuple(pairs)
 
 
 class FunctionCtx:
-    """Placeholder kept for PyTorch imports (``from torch.autograd.function import FunctionCtx``)."""
+    """Placeholder kept for PyTorch imports
+    (``from torch.autograd.function import FunctionCtx``)."""

@@ -29,6 +29,12 @@ class _GradModeBase:
 
     _target: bool = True
 
+    def __new__(cls, fn: Any = None) -> Any:
+        # bare decorator use, ``@no_grad`` without parentheses, as PyTorch allows
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)
+
     def __enter__(self) -> None:
         self._prev = _state.enabled
         _state.enabled = self._target
@@ -60,6 +66,11 @@ class enable_grad(_GradModeBase):
 class inference_mode(_GradModeBase):
     """Like ``no_grad`` (lightgrad has no separate inference tensors)."""
 
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return object.__new__(cls)
+        return cls()(mode)  # bare ``@inference_mode``
+
     def __init__(self, mode: bool = True) -> None:
         self._target = not mode
 
@@ -76,6 +87,9 @@ class inference_mode(_GradModeBase):
 
 class set_grad_enabled(_GradModeBase):
     """Turn recording on or off; works as a function call, a context manager or a decorator."""
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         self._prev = _state.enabled

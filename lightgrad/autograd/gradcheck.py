@@ -69,10 +69,10 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         try:
             with no_grad():
                 for k, i in enumerate(diff):
-                    ins[i].data = saved[k] + eps * us[k]
+                    ins[i].data = np.asarray(saved[k] + eps * us[k])
                 plus = [o.data.copy() for o in _outputs(func, ins)]
                 for k, i in enumerate(diff):
-                    ins[i].data = saved[k] - eps * us[k]
+                    ins[i].data = np.asarray(saved[k] - eps * us[k])
                 minus = [o.data.copy() for o in _outputs(func, ins)]
         finally:
             for k, i in enumerate(diff):
@@ -123,7 +123,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
     if bad.any():
         r, c = np.argwhere(bad)[0]
         msg = (f"gradcheck failed: Jacobian mismatch at output element {r}, input element {c}: "
-               f"analytical {J_ana[r, c]!r} vs numerical {J_num[r, c]!r}\n"
+               f"analytical {float(J_ana[r, c])!r} vs numerical {float(J_num[r, c])!r}\n"
                f"numerical:\n{J_num}\nanalytical:\n{J_ana}")
         if raise_exception:
             raise GradcheckError(msg)

@@ -2,5 +2,6 @@
 
 from ..ops.activation import *  # noqa: F403
 from ..ops.activation import __all__ as _act_all
+from ..ops.movement import pad
 
-__all__ = list(_act_all)
+__all__ = [*_act_all, "pad"]

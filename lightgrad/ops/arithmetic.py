@@ -90,7 +90,10 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        needs = ctx.needs_input_grad
+        # Like PyTorch, keep the output only when the exponent's gradient needs it, so an
+        # in-place change of ``x ** 2`` does not invalidate the graph.
+        ctx.save_for_backward(a, b, out if needs and needs[1] else None)
         return out
 
     @staticmethod
@@ -182,6 +185,8 @@ class Fmod(Function):
 
 
 # ----------------------------------------------------------------------------- functions
+bool_dt = np.dtype(bool)
+
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input + alpha * other``, with broadcasting and PyTorch type promotion.
 
@@ -198,8 +203,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``."""
-    if isinstance(input, Tensor) and input.dtype.kind == "b" or \
-            isinstance(other, Tensor) and other.dtype.kind == "b":
+    if isinstance(input, Tensor | bool | np.bool_) and getattr(input, "dtype", bool_dt).kind \
+            == "b" or isinstance(other, Tensor | bool | np.bool_) and \
+            getattr(other, "dtype", bool_dt).kind == "b":
         raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
                            "supported; use logical_xor() or ~ instead")
     if alpha != 1:
@@ -254,6 +260,7 @@ def _check_int_zero(op: str, b: Any) -> None:
 def floor_divide(input: Any, other: Any) -> Tensor:
     """``floor(input / other)``."""
     a, b = prepare_binary(input, other, "floor_divide")
+    _no_bool("floor_divide", a, b)
     _check_int_zero("floor_divide", b)
     return FloorDivide.apply(a, b)
 
@@ -261,6 +268,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's modulo: the result has the sign of ``other``."""
     a, b = prepare_binary(input, other, "remainder")
+    _no_bool("remainder", a, b)
     _check_int_zero("remainder", b)
     return Remainder.apply(a, b)
 
@@ -268,19 +276,61 @@ def remainder(input: Any, other: Any) -> Tensor:
 def fmod(input: Any, other: Any) -> Tensor:
     """C's modulo: the result has the sign of ``input``."""
     a, b = prepare_binary(input, other, "fmod")
+    _no_bool("fmod", a, b)
     _check_int_zero("fmod", b)
     return Fmod.apply(a, b)
 
 
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _result_kind(a: Any, b: Any) -> str:
+    return (a if isinstance(a, Tensor) else b).data.dtype.kind
+
+
+def _no_bool(op: str, a: Any, b: Any) -> None:
+    if _result_kind(a, b) == "b":
+        raise RuntimeError(f"{op}: not implemented for 'Bool' tensors; convert them with "
+                           ".int() or .float() first")
+
+
 def pow(input: Any, exponent: Any) -> Tensor:
-    """``input ** exponent`` (either may be a scalar)."""
+    """``input ** exponent`` (either may be a scalar).
+
+    For integer results, a negative *scalar* exponent is an error (as in PyTorch); negative
+    entries of an integer exponent *tensor* give 0 (or +-1 for a base of +-1).
+    """
     a, b = prepare_binary(input, exponent, "pow")
-    bd = b.data if isinstance(b, Tensor) else b
-    ad = a.data if isinstance(a, Tensor) else a
-    if getattr(ad, "dtype", np.dtype(type(ad))).kind in "iu" and \
-            np.any(np.asarray(bd if not hasattr(bd, "get") else bd.get()) < 0):
-        raise RuntimeError("pow: integers to negative integer powers are not allowed")
+    kind = _result_kind(a, b)
+    if kind == "b":
+        if isinstance(b, Tensor):
+            raise RuntimeError("pow: not implemented for 'Bool' tensors; convert them with "
+                               ".int() or .float() first")
+        # bool tensor ** Python bool: x ** True = x, x ** False = True
+        ad = a.data
+        return Tensor._make(ad.copy() if b else _xp_like(a, b).ones_like(ad))
+    if kind in "iu":
+        bd = _data(b)
+        if not isinstance(b, Tensor):
+            if bd < 0:
+                raise RuntimeError("pow: integers to negative integer powers are not allowed")
+        else:
+            xp = _xp_like(a, b)
+            if bool((bd < 0).any()):
+                ad = xp.asarray(_data(a), dtype=bd.dtype if not isinstance(a, Tensor)
+                                else a.data.dtype)
+                safe = xp.where(bd < 0, 0, bd)
+                out = ad**safe
+                neg = xp.where(bd % 2 == 1, -1, 1).astype(out.dtype)
+                out = xp.where(bd < 0, xp.where(ad == 1, 1, xp.where(ad == -1, neg, 0)), out)
+                return Tensor._make(out.astype(ad.dtype if ad.ndim >= bd.ndim else bd.dtype))
     return Pow.apply(a, b)
+
+
+def _xp_like(a: Any, b: Any) -> Any:
+    t = a if isinstance(a, Tensor) else b
+    return np if type(t.data) is np.ndarray else t.data.__array_namespace__()
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
@@ -304,6 +354,9 @@ negative = neg
 
 
 def positive(input: Tensor) -> Tensor:
+    """``+input`` (itself); not defined for bool tensors."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
     return input
 
 

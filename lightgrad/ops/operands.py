@@ -21,7 +21,8 @@ def get_xp(x: Any) -> Any:
 
 
 def as_operand(x: Any, like: Tensor | None, op: str, arg: str = "other") -> Any:
-    """A Tensor or a Python scalar; lists and arrays become constant tensors on ``like``'s device."""
+    """A Tensor or a Python scalar; lists and arrays become constant tensors on ``like``'s
+    device."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _SCALARS):
