@@ -98,8 +98,12 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_base", "_hooks", "_retains_grad",
-                 "__weakref__")
+    # _vfn: for a view, (parent's _vfn, view Function class, its extra args): how to replay the
+    # view from its base (in-place ops on views rewrite the base through it, see ops/inplace.py)
+    # _vver: the version at which a view's grad_fn was built; if the shared counter moved on
+    # since (an in-place op on the base), the view's history is replayed from the base on use.
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_base", "_vfn", "_vver", "_hooks",
+                 "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -109,6 +113,8 @@ class Tensor:
         self.grad_fn: Any = None
         self._vc = [0]
         self._base: Tensor | None = None
+        self._vfn: Any = None
+        self._vver = 0
         self._hooks: list[Callable] | None = None
         self._retains_grad = False
         if requires_grad:
@@ -124,6 +130,8 @@ class Tensor:
         t.grad_fn = None
         t._vc = [0]
         t._base = None
+        t._vfn = None
+        t._vver = 0
         t._hooks = None
         t._retains_grad = False
         return t

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Function
+from .function import Function, refresh_view
 from .grad_mode import _state, no_grad
 
 _ndarray = np.ndarray
@@ -257,6 +257,8 @@ def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | Non
     if not self._rg:
         raise RuntimeError("backward: element 0 of tensors does not require grad and does not "
                            "have a grad_fn")
+    if self._base is not None and self._vver != self._vc[0]:
+        refresh_view(self)
     g = _grad_array(self, gradient, "backward")
     run_backward([self], [g], retain_graph=bool(retain_graph))
 

@@ -98,6 +98,8 @@ class Function:
                 raw.append(a.data)
                 if a._rg:
                     record = True
+                    if a._base is not None and a._vver != a._vc[0] and _state.enabled:
+                        refresh_view(a)
                     nxt.append(a.grad_fn or a)
                 else:
                     nxt.append(None)
@@ -114,12 +116,14 @@ class Function:
         # Tensor._make, inlined: this runs once per op
         t = _new(Tensor)
         t.data = out
-        t.grad = t.grad_fn = t._base = t._hooks = None
+        t.grad = t.grad_fn = t._base = t._vfn = t._hooks = None
         t._rg = t._retains_grad = False
         if cls._is_view:
             src = args[0]
             t._vc = src._vc
             t._base = src if src._base is None else src._base
+            t._vfn = (src._vfn, cls, raw[1:])
+            t._vver = t._vc[0]
         else:
             t._vc = [0]
         if record and out.dtype.kind == "f":
@@ -128,16 +132,38 @@ class Function:
             ctx._dtype = out.dtype
             if ctx.saved_tensors:
                 ctx._saved_versions = _versions_of(ctx.saved_tensors, args, raw, t)
-            elif cls._is_view:
-                # The view shares its base's counter: an in-place change to the base after the
-                # view was taken would make this node's history stale, so backward must raise.
-                ctx._saved_versions = ((t._vc, t._vc[0], "viewed input"),)
             t.grad_fn = ctx
             t._rg = True
         return t
 
 
 _new = object.__new__
+
+
+def replay_view(vfn: Any, arr: Any) -> Any:
+    """Re-apply a view chain (``Tensor._vfn``) to a raw array of the base's shape."""
+    if vfn is None:
+        return arr
+    prev, cls, extra = vfn
+    return cls.forward(_new(cls), replay_view(prev, arr), *extra)
+
+
+def replay_view_tensor(vfn: Any, t: Tensor) -> Tensor:
+    """Re-apply a view chain to a tensor, recording it."""
+    if vfn is None:
+        return t
+    prev, cls, extra = vfn
+    return cls.apply(replay_view_tensor(prev, t), *extra)
+
+
+def refresh_view(t: Tensor) -> None:
+    """Rebuild a view's ``grad_fn`` from its base after an in-place change of the base (the
+    shared version counter moved since the view's history was recorded), as PyTorch does."""
+    base = t._base
+    if base is not None and base._rg and t._vfn is not None:
+        t.grad_fn = replay_view_tensor(t._vfn, base).grad_fn
+        t._rg = True
+    t._vver = t._vc[0]
 
 
 def _as_array(out: Any, raw: list) -> Any:

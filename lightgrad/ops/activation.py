@@ -22,6 +22,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .arithmetic import neg, sub
+from .convert import cast
 from .inplace import inplace
 from .operands import as_operand, broadcast_shapes, check_same_device, wrap_dim
 from .unary import _blend, _erf, _float_only, _floating, _quiet, _tensor, _xp
@@ -114,7 +116,8 @@ class Tanh(Function):
         d = out * out
         d -= 1.0
         d *= grad_out
-        return -d if not getattr(d, "ndim", 0) else _own(_xp(d).negative, d)
+        d *= -1.0
+        return d
 
 
 class Relu(Function):
@@ -178,12 +181,12 @@ class Elu(Function):
         neg = _neg(x)
         if input_scale != 1.0:
             neg *= input_scale
-        neg = xp.expm1(neg)
+        neg = _own(xp.expm1, neg)
         neg *= alpha * scale
-        pos = _pos(x)
+        out = _pos(x)
         if scale != 1.0:
-            pos *= scale
-        out = pos + neg
+            out *= scale
+        out += neg
         ctx.save_for_backward(x, neg)
         ctx.params = (alpha, scale, input_scale)
         return out
@@ -196,7 +199,9 @@ class Elu(Function):
         # scale); neg is 0 for x > 0, so this stays finite there
         dneg = neg + alpha * scale
         dneg *= input_scale
-        return grad_out * _blend(x > 0, scale, dneg, grad_out.dtype), None, None, None
+        d = _blend(x > 0, scale, dneg, grad_out.dtype)
+        d *= grad_out
+        return d, None, None, None
 
 
 class Gelu(Function):
@@ -282,21 +287,24 @@ class Mish(Function):
     def forward(ctx: Any, x: Any) -> Any:
         xp = _xp(x)
         # tanh(softplus(x)) == 1 to double precision for x > 20; clipping avoids exp overflow
-        t = xp.clip(x, -_INF, 20.0)
-        t = xp.exp(t)
-        t = xp.log1p(t)
-        t = xp.tanh(t)
+        t = x.clip(-_INF, 20.0)
+        t = _own(xp.exp, t)
+        t = _own(xp.log1p, t)
+        t = _own(xp.tanh, t)
         ctx.save_for_backward(x, t)
         return x * t
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         x, t = ctx.saved_tensors
-        d = 1.0 - t * t
+        d = t * t
+        d -= 1.0
         d *= x
-        d *= _sigmoid(x)
+        d *= _sigmoid(x)  # = -x sigmoid(x) (1 - t^2)
+        d *= -1.0
         d += t
-        return grad_out * d
+        d *= grad_out
+        return d
 
 
 class Softplus(Function):
@@ -306,24 +314,23 @@ class Softplus(Function):
     def forward(ctx: Any, x: Any, beta: float, threshold: float) -> Any:
         xp = _xp(x)
         bx = x * beta if beta != 1.0 else x
-        z = xp.exp(xp.clip(bx, -_INF, threshold))
+        z = _own(xp.exp, bx.clip(-_INF, threshold))
         linear = bx > threshold
         ctx.save_for_backward(linear, z)
         sp = xp.log1p(z)
         if beta != 1.0:
             sp /= beta
-        # the linear branch is only taken where beta x > threshold: clipping x there to
-        # threshold / beta changes nothing selected and keeps x = -inf out of the blend
-        xl = xp.clip(x, threshold / beta, _INF) if beta > 0 else x
-        return _blend(linear, xl, sp, x.dtype)
+        # the linear region is usually sparse: ``where`` is fast on such masks
+        return xp.where(linear, x, sp)
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         linear, z = ctx.saved_tensors
         d = z + 1.0
-        xp = _xp(d)
-        d = xp.divide(z, d, out=d) if d.ndim else z / d
-        return grad_out * _blend(linear, 1.0, d, grad_out.dtype), None, None
+        d = z / d if not getattr(d, "ndim", 0) else _xp(d).divide(z, d, out=d)  # sigmoid
+        d = _xp(d).where(linear, 1.0, d)
+        d *= grad_out
+        return d, None, None
 
 
 class Softsign(Function):
@@ -348,14 +355,17 @@ class Hardsigmoid(Function):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
-        out = _xp(x).clip(x + 3.0, 0.0, 6.0)
+        out = x + 3.0
+        out = _own(lambda a, out=None: a.clip(0.0, 6.0, out=out), out)
         out /= 6.0
         return out
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return (grad_out / 6.0) * ((x > -3.0) & (x < 3.0))
+        d = grad_out * ((x > -3.0) & (x < 3.0))
+        d /= 6.0
+        return d
 
 
 class Hardswish(Function):
@@ -364,7 +374,8 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
-        out = _xp(x).clip(x + 3.0, 0.0, 6.0)
+        out = x + 3.0
+        out = _own(lambda a, out=None: a.clip(0.0, 6.0, out=out), out)
         out *= x
         out /= 6.0
         return out
@@ -372,13 +383,14 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
-        xp = _xp(grad_out)
-        # 0 for x < -3, x/3 + 1/2 for x <= 3, else 1 (NaN: 1, as in PyTorch)
-        mid = xp.clip(x, -3.0, 3.0)
-        mid /= 3.0
-        mid += 0.5
-        d = _blend(x <= 3.0, mid, 1.0, grad_out.dtype)
-        return grad_out * d * ~(x < -3.0)
+        # 0 for x < -3, x/3 + 1/2 for -3 <= x <= 3, 1 for x > 3
+        d = x.clip(-3.0, 3.0)
+        d /= 3.0
+        d += 0.5
+        d *= (x >= -3.0) & (x <= 3.0)
+        d += x > 3.0
+        d *= grad_out
+        return d
 
 
 class LogSigmoid(Function):
@@ -388,17 +400,22 @@ class LogSigmoid(Function):
     def forward(ctx: Any, x: Any) -> Any:
         xp = _xp(x)
         e = xp.abs(x)
-        e = xp.exp(-e)
+        e = _own(xp.negative, e)
+        e = _own(xp.exp, e)
         ctx.save_for_backward(x, e)
-        return _neg(x) - xp.log1p(e)
+        out = _neg(x)
+        out -= xp.log1p(e)
+        return out
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         x, e = ctx.saved_tensors
         xp = _xp(grad_out)
         # sigmoid(-x) = 1 / (1 + e) for x < 0, e / (1 + e) otherwise (e = e^-|x| <= 1)
-        d = xp.maximum(e, x < 0) / (e + 1.0)
-        return grad_out * d
+        d = xp.maximum(e, x < 0)
+        d /= e + 1.0
+        d *= grad_out
+        return d
 
 
 class Heaviside(Function):
@@ -548,7 +565,7 @@ class Softmax(Function):
         else:
             out = x - x.max(axis=dim, keepdims=True)
             out = xp.exp(out, out=out)
-            out /= out.sum(axis=dim, keepdims=True)
+            out *= 1.0 / out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -559,7 +576,9 @@ class Softmax(Function):
         if out.ndim == 0:
             return grad_out * 0, None
         gx = grad_out * out
-        gx -= out * gx.sum(axis=ctx.dim, keepdims=True)
+        s = gx.sum(axis=ctx.dim, keepdims=True)
+        gx = _xp(gx).subtract(grad_out, s, out=gx)
+        gx *= out
         return gx, None
 
 
@@ -575,8 +594,8 @@ class LogSoftmax(Function):
             out = xp.empty_like(x)
         else:
             out = x - x.max(axis=dim, keepdims=True)
-            lse = xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
-            out -= lse
+            lse = xp.exp(out).sum(axis=dim, keepdims=True)
+            out -= xp.log(lse)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -589,7 +608,7 @@ class LogSoftmax(Function):
         xp = _xp(grad_out)
         gx = xp.exp(out)
         gx *= grad_out.sum(axis=ctx.dim, keepdims=True)
-        return grad_out - gx, None
+        return xp.subtract(grad_out, gx, out=gx), None
 
 
 # ----------------------------------------------------------------------------- functions
@@ -770,7 +789,7 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
     else:
         values = as_operand(values, input, "heaviside", "values")
         if isinstance(values, Tensor):
-            return heaviside(input, values.to(input.dtype))
+            return heaviside(input, cast(values, input.data.dtype))
     return Heaviside.apply(input, values)
 
 
@@ -802,7 +821,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 def tanhshrink(input: Tensor) -> Tensor:
     """``input - tanh(input)``."""
     input = _floating(input, "tanhshrink")
-    return input - tanh(input)
+    return sub(input, tanh(input))
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -862,7 +881,7 @@ def _softmax_args(input: Any, dim: Any, stacklevel: Any, dtype: Any, op: str) ->
         raise TypeError(f"{op}: missing required argument 'dim' (lightgrad does not guess it; "
                         f"pass dim=-1 to normalize over the last dimension)")
     if dtype is not None:
-        input = input.to(dtype)
+        input = cast(input, dtype)
     if input.data.dtype.kind != "f":
         raise RuntimeError(f"{op}: not implemented for dtype {input.data.dtype}; pass a floating "
                            f"point tensor or dtype=")
@@ -908,7 +927,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:
     """``softmax(-input, dim)``; ``dim`` required."""
     input, d = _softmax_args(input, dim, _stacklevel, dtype, "softmin")
-    return Softmax.apply(-input, d)
+    return Softmax.apply(neg(input), d)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

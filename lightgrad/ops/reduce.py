@@ -361,14 +361,12 @@ def _var_forward(ctx: Any, x: Any, axes: tuple, correction: float, keepdim: bool
         d = x - x.sum(axis=axes, keepdims=True) / n
         out = (d * d).sum(axis=axes, keepdims=keepdim) / divisor
     ctx.d, ctx.axes, ctx.keepdim = d, axes, keepdim
-    # PyTorch's backward: over all elements a dof <= 0 gives nan; with a dim it uses the
-    # unclamped N - correction (2 / 0 = inf, negative when N < correction)
-    # (and exactly dof == 0 gives g * inf, whatever the sign of x - mean: hence |d|)
+    # PyTorch's backward: over all elements, dof <= 0 gives g * inf whatever the sign of
+    # x - mean (nan where x == mean: hence inf * |d|); along a dim it uses the unclamped
+    # N - correction (inf at 0, negative below)
     dof = n - correction
     if not dim_given and dof <= 0:
-        ctx.scale = math.nan if dof else math.inf
-        if not dof:
-            ctx.d = get_xp(d).abs(d)
+        ctx.scale, ctx.d = math.inf, get_xp(d).abs(d)
     else:
         ctx.scale = 2.0 / dof if dof else math.inf
     return out
@@ -1160,6 +1158,9 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     if x.dtype.kind == "b":
         raise RuntimeError("median(): not implemented for bool tensors")
     if dim is None:
+        if x.size == 0 and x.dtype.kind != "f":
+            raise RuntimeError(f"median(): the median of an empty {x.dtype} tensor is undefined "
+                               f"(shape {tuple(x.shape)})")
         return Median.apply(input)
     axis = wrap_dim(dim, x.ndim, "median")
     if x.ndim == 0:

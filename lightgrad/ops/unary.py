@@ -44,7 +44,7 @@ _quiet = np.errstate  # NumPy warns on log(0), sqrt(-1)...; PyTorch returns inf/
 
 def _xp(a: Any) -> Any:
     """``numpy`` or ``cupy`` for a raw array (NumPy scalars count as NumPy)."""
-    return np if isinstance(a, _ARRAYS) else a.__array_namespace__()
+    return np if isinstance(a, _ARRAYS) else backend.get_array_module(a)
 
 
 _WRAPPABLE = (int, float, bool, np.generic, np.ndarray, list, tuple)
@@ -88,7 +88,9 @@ def _blend(mask: Any, a: Any, b: Any, dtype: Any) -> Any:
     pa, pb = part(mask, a), part(~mask, b)
     if pa is None:
         return pb if pb is not None else _xp(mask).zeros(mask.shape, dtype)
-    return pa if pb is None else pa + pb
+    if pb is not None:
+        pa += pb  # a fresh temporary
+    return pa
 
 
 def _float_only(x: Any, op: str) -> Tensor:
@@ -671,7 +673,6 @@ class Clamp(Function):
     def backward(ctx: Any, grad_out: Any) -> Any:
         x, lo, hi = ctx.saved_tensors
         nx, nlo, nhi = ctx.needs_input_grad
-        xp = _xp(grad_out)
         gx = glo = ghi = None
         if nx:
             if lo is None:
@@ -1099,12 +1100,12 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
                 raise RuntimeError(f"lerp: expected dtype {dt} for `weight` but got dtype "
                                    f"{weight.data.dtype}")
             weight = _cast(weight, dt)
-        shapes = (start.data.shape, end.data.shape, weight.data.shape)
+        shapes = [start.data.shape, end.data.shape, weight.data.shape]
         check_same_device("lerp", start, end, weight)
     elif isinstance(weight, int | float | np.integer | np.floating) and \
             not isinstance(weight, bool):
         weight = float(weight)
-        shapes = (start.data.shape, end.data.shape)
+        shapes = [start.data.shape, end.data.shape]
         check_same_device("lerp", start, end)
     else:
         raise TypeError(f"lerp: argument 'weight' must be a number or a Tensor, got "

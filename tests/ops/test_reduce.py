@@ -210,6 +210,15 @@ VAR_CASES = [
     OpCase("var_T", lambda lib, x: x.var(0), transposed(4, 3), covers=("Var",), kind=R),
     OpCase("var_0d_nan", lambda lib, x: x.var(correction=0), normal(), covers=("Var",),
            kind=R),
+    OpCase("var_dof_zero_all", lambda lib, x: x.var(correction=2), normal(2),
+           covers=("Var",), kind=R, gradcheck=False),
+    OpCase("var_dof_negative_all", lambda lib, x: x.var(correction=3), normal(2),
+           covers=("Var",), kind=R, gradcheck=False),
+    OpCase("var_dof_zero_and_negative_dim", lambda lib, x: (x.var(1, correction=2),
+                                                            x.var(0, correction=3)),
+           normal(2, 2), covers=("Var",), kind=R, gradcheck=False),
+    OpCase("std_dof_zero_dim", lambda lib, x: x.std(0, correction=2), normal(2, 3),
+           covers=("Std",), kind=R, gradcheck=False),
     OpCase("std_all", lambda lib, x: x.std(), normal(3, 4), covers=("Std",), kind=R),
     OpCase("std_dim_keepdim", lambda lib, x: lib.std(x, 1, keepdim=True), normal(3, 4),
            covers=("Std",), kind=R),
@@ -444,6 +453,8 @@ def test_max_min(case, rng):
     check_case(case, rng)
 
 
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # the harness sums +-inf outputs
 @pytest.mark.parametrize("case", VAR_CASES + LSE_CASES + NORM_CASES, ids=case_id)
 def test_var_logsumexp_norm(case, rng):
     check_case(case, rng)
@@ -593,6 +604,16 @@ def test_cumsum_inplace_matches_torch():
     x.cumprod_(0)
     t.cumprod_(0)
     np.testing.assert_allclose(x.numpy(), t.numpy())
+    # on a non-leaf that requires grad, the in-place op is recorded
+    w = np.random.default_rng(0).standard_normal((3, 4))
+    x = lightgrad.tensor(w, requires_grad=True)
+    t = torch.from_numpy(w.copy()).requires_grad_(True)
+    y, u = x * 2.0, t * 2.0
+    y.cumprod_(1)
+    u.cumprod_(1)
+    (y * lightgrad.tensor(w)).sum().backward()
+    (u * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10)
 
 
 def test_methods_attached_like_torch():
