@@ -122,7 +122,13 @@ def wrap_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     """``dim`` as a sorted tuple of non-negative axes (``None`` -> all axes)."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    if isinstance(dim, int | np.integer):
+        dims: tuple = (dim,)
+    elif isinstance(dim, list | tuple):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}: argument 'dim' must be an int or a tuple of ints, got "
+                        f"{type(dim).__name__} ({dim!r})")
     out = tuple(sorted({_wrap_dim(d, ndim, op) for d in dims}))
     if len(out) != len(dims):
         raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
