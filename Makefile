@@ -31,7 +31,8 @@ run: apt $(VENV)/.base-installed
 	$(BIN)/python -m lightgrad.cli examples
 
 test: apt $(VENV)/.test-installed
-	$(BIN)/python -m pytest -q -n $(JOBS) -m "not slow"
+	$(BIN)/python -m pytest -q -n $(JOBS) -m "not slow" tests
+	$(BIN)/python -m pytest -q --doctest-modules lightgrad
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check lightgrad tests examples

@@ -65,7 +65,7 @@ def is_tensor(obj: object) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:  # noqa: A002
+def numel(input: Tensor) -> builtins.int:  # noqa: A002
     return input.numel()
 
 

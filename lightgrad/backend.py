@@ -21,14 +21,14 @@ int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 
-_DTYPE_NAMES = {
+_DTYPE_NAMES: dict[str, np.dtype] = {
     "float16": float16, "half": float16, "float32": float32, "float": float32,
     "float64": float64, "double": float64, "int8": int8, "int16": int16, "short": int16,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "uint8": uint8,
     "bool": bool_,
 }
 _SUPPORTED = frozenset(_DTYPE_NAMES.values())
-_default_float = [float32]
+_default_float: list[np.dtype] = [float32]
 
 
 def get_default_dtype() -> np.dtype:
@@ -158,6 +158,8 @@ class Device:
     ``Device("cuda", 1)``."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: str | Device, index: int | None = None) -> None:
         if isinstance(type, Device):
@@ -221,6 +223,10 @@ def to_device(arr: Any, device: Device) -> Any:
 
 
 # ----------------------------------------------------------------------------- random
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().entropy) % (2**63)  # type: ignore[arg-type]
+
+
 class Generator:
     """A seeded random-number generator (PCG64), as ``torch.Generator``.
 
@@ -230,7 +236,7 @@ class Generator:
 
     def __init__(self, device: str | Device = "cpu") -> None:
         self.device = Device(device)
-        self._seed = int(np.random.SeedSequence().entropy) % (2**63)
+        self._seed = _fresh_seed()
         self._rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> Generator:
@@ -241,14 +247,14 @@ class Generator:
         return self
 
     def seed(self) -> int:
-        self.manual_seed(int(np.random.SeedSequence().entropy) % (2**63))
+        self.manual_seed(_fresh_seed())
         return self._seed
 
     def initial_seed(self) -> int:
         return self._seed
 
     def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+        return dict(self._rng.bit_generator.state)
 
     def set_state(self, state: dict) -> Generator:
         self._rng.bit_generator.state = state

@@ -75,7 +75,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         out = data
         if dtype is not None or device is not None:
-            out = out.to(*(x for x in (device, dtype) if x is not None))
+            out = out.to(  # type: ignore[attr-defined]
+                *(x for x in (device, dtype) if x is not None))
         return out
     from .tensor import _to_array
 
@@ -262,13 +263,13 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 
 
 def _like(fn: Any) -> Any:
-    def like(input: Tensor, *args: Any, dtype: Any = None, device: Any = None,
+    def like(input: Tensor, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, **kwargs: Any) -> Tensor:
-        return fn(*args, input.shape, dtype=dtype or input.dtype,
-                  device=device or input.device, requires_grad=requires_grad, **kwargs) \
-            if fn is full else fn(*input.shape, *args, dtype=dtype or input.dtype,
-                                  device=device or input.device, requires_grad=requires_grad,
-                                  **kwargs)
+        return fn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                  requires_grad=requires_grad, **kwargs)
+
+    like.__name__ = f"{fn.__name__}_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and by default dtype and device) of input."
     return like
 
 

@@ -301,13 +301,13 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         for i in range(self.data.shape[0]):
-            yield self[i]
+            yield self[i]  # type: ignore[index]
 
     def __contains__(self, element: Any) -> bool:
         if not isinstance(element, Tensor | int | float | np.number | np.bool_):
             raise RuntimeError(f"in: Tensor.__contains__ only supports a Tensor or a scalar, got "
                                f"{type(element).__name__}")
-        return bool((self == element).data.any())
+        return bool((self == element).data.any())  # type: ignore[attr-defined]
 
     def _scalar_check(self, what: str) -> None:
         if self.data.size != 1:
@@ -378,7 +378,7 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: Any) -> Any:
         if self.grad_fn is not None:
             raise RuntimeError("pickle: only leaf tensors can be pickled; detach() first")
         return (_rebuild, (backend.to_device(self.data, backend.CPU), self._rg))

@@ -4,8 +4,8 @@ import importlib
 import pathlib
 
 import lightgrad
-from tests.helpers import OpCase
 from lightgrad.autograd import Function
+from tests.helpers import OpCase
 
 HERE = pathlib.Path(__file__).parent
 

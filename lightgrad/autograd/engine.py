@@ -160,12 +160,12 @@ def run_backward(
                 in_grads = type(node).backward(node, g)
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
-                if len(in_grads) < len(nxt):
+                if len(in_grads) < len(nxt):  # type: ignore[arg-type]
                     raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
-                                       f"gradients but forward had {len(nxt)} inputs")
+                                       f"gradients but forward had {len(nxt)} inputs")  # type: ignore[arg-type]
             else:
-                in_grads = (None,) * len(nxt)
-            for i, p in enumerate(nxt):
+                in_grads = (None,) * len(nxt)  # type: ignore[arg-type]
+            for i, p in enumerate(nxt):  # type: ignore[arg-type]
                 if p is None:
                     continue
                 gi = in_grads[i]

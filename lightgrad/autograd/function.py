@@ -56,6 +56,8 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     next: tuple | None = ()
+    _shape: tuple = ()
+    _dtype: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -43,7 +43,7 @@ def as_tensor_arg(x: Any, op: str, arg: str = "input") -> Tensor:
     """``x`` as a Tensor (numbers and arrays are wrapped); anything else is a TypeError."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, _SCALARS | list | tuple | np.ndarray):
+    if isinstance(x, (*_SCALARS, list, tuple, np.ndarray)):
         return Tensor(x)
     raise TypeError(f"{op}: argument '{arg}' must be a Tensor, got {type(x).__name__}")
 
