@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .inplace import inplace
@@ -568,3 +569,40 @@ _T.__imod__ = _T.remainder_
 _T.__ipow__ = _T.pow_
 _T.neg_ = lambda self: inplace(self, neg, op="neg_")
 _T.negative_ = _T.neg_
+
+
+class Fill(Function):
+    """``out = value`` everywhere (shape of ``x``); ``x`` gets a zero gradient, a tensor
+    ``value`` the sum of the gradient."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, value: Any) -> Any:
+        xp = np if type(x) is np.ndarray else x.__array_namespace__()
+        return xp.full_like(x, value)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        na, nb = ctx.needs_input_grad
+        return (grad_out * 0 if na else None), (grad_out.sum() if nb else None)
+
+
+def _fill_(self: Tensor, value: Any) -> Tensor:
+    """Fill ``self`` with ``value`` (a number or a 0-d tensor), in place."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions (shape {tuple(value.shape)})")
+        value = value.to(self.dtype)
+    elif not isinstance(value, int | float | bool | np.number | np.bool_):
+        raise TypeError(f"fill_: value must be a number or a 0-d Tensor, got "
+                        f"{type(value).__name__}")
+    recording = _grad_state.enabled and (self._rg or (isinstance(value, Tensor) and value._rg))
+    if not recording:  # the common case (zero_grad, buffers): write directly
+        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self._vc[0] += 1
+        return self
+    return inplace(self, lambda s, v: Fill.apply(s, v), value, op="fill_")
+
+
+_T.fill_ = _fill_
+_T.zero_ = lambda self: _fill_(self, 0)

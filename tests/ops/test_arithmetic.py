@@ -273,3 +273,39 @@ def test_broadcast_gradients_match_torch(shapes):
     (ta * tb / (tb + 1) - ta).sum().backward()
     np.testing.assert_allclose(la.grad.numpy(), ta.grad.numpy(), rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(lb.grad.numpy(), tb.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def _fill_value(lib, x, v):
+    y = x * 2
+    y.fill_(v.sum())  # a differentiable 0-d value
+    return y * x
+
+
+FILL_CASES = [
+    OpCase("fill_scalar", lambda lib, x: (x * 2).fill_(1.5) * x, n(2, 3), covers=("Fill",)),
+    OpCase("fill_tensor_value", _fill_value, nn_((2, 3), (2,)), covers=("Fill",)),
+    OpCase("zero_", lambda lib, x: (x + 1).zero_() + x, n(3), covers=("Fill",)),
+]
+
+
+@pytest.mark.parametrize("case", FILL_CASES, ids=case_id)
+def test_fill_parity(case, rng):
+    check_case(case, rng)
+
+
+def test_zero_and_fill_without_grad_write_in_place():
+    x = lightgrad.ones(2, 2)
+    v = x.view(4)
+    x.zero_()
+    assert v.tolist() == [0.0] * 4 and x._version == 1
+    x.fill_(3)
+    assert x.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    i = lightgrad.tensor([1, 2]).fill_(7)
+    assert i.tolist() == [7, 7] and i.dtype == lightgrad.int64
+
+
+def test_fill_errors():
+    with pytest.raises(RuntimeError, match="fill_: only supports 0-dimension"):
+        lightgrad.ones(2).fill_(lightgrad.ones(2))
+    with pytest.raises(RuntimeError, match="fill_: a leaf Variable"):
+        lightgrad.ones(2, requires_grad=True).fill_(lightgrad.tensor(1.0, requires_grad=True))
