@@ -13,7 +13,7 @@ from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .inplace import inplace
-from .operands import as_operand, prepare_binary
+from .operands import as_operand, broadcast_error, prepare_binary
 
 
 class Add(Function):
@@ -198,8 +198,11 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """
     if alpha != 1:
         other = mul(other, alpha)
-    a, b = prepare_binary(input, other, "add")
-    return Add.apply(a, b)
+    a, b = prepare_binary(input, other, "add", check_broadcast=False)
+    try:
+        return Add.apply(a, b)
+    except ValueError as e:  # the shape check runs only when NumPy could not broadcast
+        raise broadcast_error("add", a, b, e) from None
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -211,8 +214,11 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
                            "supported; use logical_xor() or ~ instead")
     if alpha != 1:
         other = mul(other, alpha)
-    a, b = prepare_binary(input, other, "sub")
-    return Sub.apply(a, b)
+    a, b = prepare_binary(input, other, "sub", check_broadcast=False)
+    try:
+        return Sub.apply(a, b)
+    except ValueError as e:  # the shape check runs only when NumPy could not broadcast
+        raise broadcast_error("sub", a, b, e) from None
 
 
 subtract = sub
@@ -225,8 +231,11 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def mul(input: Any, other: Any) -> Tensor:
     """``input * other``."""
-    a, b = prepare_binary(input, other, "mul")
-    return Mul.apply(a, b)
+    a, b = prepare_binary(input, other, "mul", check_broadcast=False)
+    try:
+        return Mul.apply(a, b)
+    except ValueError as e:  # the shape check runs only when NumPy could not broadcast
+        raise broadcast_error("mul", a, b, e) from None
 
 
 multiply = mul
@@ -236,8 +245,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """``input / other``; ``rounding_mode`` ``None`` (true division, integers promoted to
     float), ``"trunc"`` or ``"floor"``."""
     if rounding_mode is None:
-        a, b = prepare_binary(input, other, "div", float_only=True)
-        return Div.apply(a, b)
+        a, b = prepare_binary(input, other, "div", float_only=True, check_broadcast=False)
+        try:
+            return Div.apply(a, b)
+        except ValueError as e:  # the shape check runs only when NumPy could not broadcast
+            raise broadcast_error("div", a, b, e) from None
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":

@@ -78,12 +78,14 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
                        f"{tuple(b)} are not broadcastable)")
 
 
-def prepare_binary(a: Any, b: Any, op: str, float_only: bool = False) -> tuple[Any, Any]:
+def prepare_binary(a: Any, b: Any, op: str, float_only: bool = False,
+                   check_broadcast: bool = True) -> tuple[Any, Any]:
     """Promote and check two operands as PyTorch does; at least one must be a Tensor.
 
     Returns tensors cast to the result dtype (Python scalars stay scalars: NumPy keeps the
     tensor's dtype for them). ``float_only`` promotes integer results to the default float
-    dtype (true division, exp-like ops).
+    dtype (true division, exp-like ops). With ``check_broadcast=False`` the caller runs the op
+    inside :func:`broadcast_guard`, so the (slow) shape check only runs when NumPy fails.
     """
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
@@ -98,7 +100,7 @@ def prepare_binary(a: Any, b: Any, op: str, float_only: bool = False) -> tuple[A
         if type(da) is not type(db) and (type(da) is not np.ndarray or
                                          type(db) is not np.ndarray):
             check_same_device(op, a, b)
-        if da.shape != db.shape:
+        if check_broadcast and da.shape != db.shape:
             broadcast_shapes(op, da.shape, db.shape)
         if da.dtype is db.dtype and (not float_only or da.dtype.kind == "f"):
             return a, b
@@ -133,3 +135,13 @@ def wrap_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     if len(out) != len(dims):
         raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
     return out
+
+
+def broadcast_error(op: str, a: Any, b: Any, err: Exception) -> Exception:
+    """The clear error for a failed broadcast between ``a`` and ``b`` (or ``err`` itself)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        try:
+            broadcast_shapes(op, a.data.shape, b.data.shape)
+        except RuntimeError as e:
+            return e
+    return err
