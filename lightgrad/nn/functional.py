@@ -1,7 +1,8 @@
-"""``torch.nn.functional``: activations and softmax re-exported from the ops (no math here)."""
+"""``torch.nn.functional``: activations, softmax, linear and pad re-exported from the ops (no math here)."""
 
 from ..ops.activation import *  # noqa: F403
 from ..ops.activation import __all__ as _act_all
+from ..ops.linalg import linear
 from ..ops.movement import pad
 
-__all__ = [*_act_all, "pad"]
+__all__ = [*_act_all, "linear", "pad"]
