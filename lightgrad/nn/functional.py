@@ -1,4 +1,4 @@
-"""``torch.nn.functional``: activations, softmax, linear and pad re-exported from the ops (no math here)."""
+"""``torch.nn.functional``: activations, softmax, linear and pad, re-exported from the ops."""
 
 from ..ops.activation import *  # noqa: F403
 from ..ops.activation import __all__ as _act_all
