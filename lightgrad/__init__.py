@@ -45,6 +45,8 @@ from .ops.movement import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from . import nn  # noqa: E402
+from . import optim, utils  # noqa: E402
+from .io import *  # noqa: E402,F403
 
 half = float16
 float = float32  # noqa: A001  (PyTorch's dtype aliases)

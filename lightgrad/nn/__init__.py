@@ -1,6 +1,6 @@
-"""Neural-network building blocks (``torch.nn``). The engine issue provides ``functional``'s
-activations and softmax; layers and losses arrive with the nn issue."""
+"""Neural-network building blocks (``torch.nn``): Module, Parameter, layers, losses, init."""
 
-from . import functional
-
-__all__ = ["functional"]
+from . import functional, init, utils
+from .module import Module, RemovableHandle
+from .modules import *  # noqa: F403
+from .parameter import Buffer, Parameter

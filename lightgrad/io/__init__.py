@@ -1,0 +1,5 @@
+"""Safe save/load: safetensors arrays + JSON structure, atomic writes."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

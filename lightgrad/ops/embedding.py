@@ -1,0 +1,5 @@
+"""Embedding lookup op."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

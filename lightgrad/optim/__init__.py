@@ -1,0 +1,3 @@
+"""Optimizers (``torch.optim``) and learning-rate schedulers."""
+
+from . import lr_scheduler

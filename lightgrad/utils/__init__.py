@@ -1,0 +1,3 @@
+"""Utilities: ``utils.data`` (datasets, samplers, DataLoader)."""
+
+from . import data
