@@ -604,7 +604,7 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions (shape {tuple(value.shape)})")
-        value = value.to(self.dtype)
+        value = value.to(self.dtype)  # type: ignore[attr-defined]
     elif not isinstance(value, int | float | bool | np.number | np.bool_):
         raise TypeError(f"fill_: value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")

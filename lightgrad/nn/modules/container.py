@@ -219,8 +219,8 @@ class ModuleDict(Module):
 
     def update(self, modules: Mapping[str, Module] | Iterable) -> None:
         pairs = modules.items() if hasattr(modules, "items") else modules
-        for k, m in pairs:
-            self[k] = m
+        for k, m in pairs:  # type: ignore[str-unpack]
+            self[k] = m  # type: ignore[assignment]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleDict is a container: index it in your own forward")
