@@ -19,8 +19,9 @@ apt:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# the package with the examples' extras (matplotlib for the pictures, scikit-learn for the digits)
 $(VENV)/.base-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[examples]'
 	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python

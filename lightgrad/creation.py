@@ -309,3 +309,30 @@ _T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_g
     requires_grad=requires_grad)
 _T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: tensor(
     data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------- in-place random
+def _random_fill(self: Tensor, draw: Any, op: str) -> Tensor:
+    """Overwrite ``self`` with ``draw(shape) -> float64 array`` (no gradient, as in PyTorch)."""
+    from .autograd.grad_mode import _state
+
+    if _state.enabled and self._rg:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                           "in-place operation; use `with lightgrad.no_grad():` or `.data`")
+    if self.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {self.dtype}")
+    arr = draw(self.shape).astype(self.dtype, copy=False)
+    self.data[...] = backend.to_device(arr, self.device) if self.device.type != "cpu" else arr
+    self._vc[0] += 1
+    return self
+
+
+_T.uniform_ = lambda self, a=0.0, b=1.0, *, generator=None: _random_fill(
+    self, lambda s: get_rng(generator).uniform(a, b, s), "uniform_")
+_T.normal_ = lambda self, mean=0.0, std=1.0, *, generator=None: _random_fill(
+    self, lambda s: mean + std * get_rng(generator).standard_normal(s), "normal_")
+_T.bernoulli_ = lambda self, p=0.5, *, generator=None: _random_fill(
+    self, lambda s: (get_rng(generator).random(s) < (p.data if isinstance(p, Tensor) else p))
+    .astype(np.float64), "bernoulli_")
+_T.exponential_ = lambda self, lambd=1.0, *, generator=None: _random_fill(
+    self, lambda s: get_rng(generator).exponential(1.0 / lambd, s), "exponential_")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradState:
-    __slots__ = ("enabled",)
+class _GradState(threading.local):
+    """Grad mode, one per thread (as in PyTorch): ``no_grad()`` in one thread, e.g. a
+    DataLoader worker, does not switch recording off in another."""
 
     def __init__(self) -> None:
         self.enabled = True

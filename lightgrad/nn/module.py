@@ -14,6 +14,14 @@ from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
 
+def _addindent(text: str, spaces: int) -> str:
+    """Indent every line but the first (PyTorch's repr layout)."""
+    first, *rest = text.split("\n")
+    if not rest:
+        return text
+    return first + "\n" + "\n".join(" " * spaces + line for line in rest)
+
+
 class _IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
@@ -335,12 +343,12 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         if strict and (missing or unexpected):
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
             if missing:
                 errors.append("Missing key(s) in state_dict: "
                               + ", ".join(f'"{k}"' for k in missing) + ".")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
         updates = []
         for key, target in own.items():
             if key not in state_dict:
@@ -400,11 +408,13 @@ class Module:
 
     # ------------------------------------------------------------------ devices, dtypes
     def _apply_arrays(self, fn: Callable[[Any], Any]) -> Module:
+        done: set[int] = set()
         for m in self.modules():
             for store in (m._parameters, m._buffers):
                 for t in store.values():
-                    if t is None:
+                    if t is None or id(t) in done:
                         continue
+                    done.add(id(t))
                     t.data = fn(t.data)
                     if t.grad is not None:
                         t.grad.data = fn(t.grad.data)
@@ -497,14 +507,16 @@ class Module:
 
     def __repr__(self) -> str:
         extra = self.extra_repr()
-        lines = extra.split("\n") if extra else []
-        for name, m in self._modules.items():
-            sub = repr(m).replace("\n", "\n  ")
-            lines.append(f"({name}): {sub}")
-        if not self._modules:
-            return f"{self._get_name()}({extra})" if "\n" not in extra else \
-                f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
-        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _addindent(repr(m), 2) for name, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
 
     def __getstate__(self) -> dict:
         return self.__dict__.copy()

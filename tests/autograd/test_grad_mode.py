@@ -185,3 +185,37 @@ def test_graph_built_before_no_grad_still_backpropagates():
     with lg.no_grad():
         y.backward()  # backward itself works in any mode, as in PyTorch
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_grad_mode_is_per_thread():
+    """no_grad in one thread must not switch recording off in another (PyTorch semantics)."""
+    import threading
+
+    import lightgrad as lg
+
+    seen = {}
+    entered, release = threading.Event(), threading.Event()
+
+    def worker():
+        with lg.no_grad():
+            entered.set()
+            release.wait(5)
+            seen["worker"] = lg.is_grad_enabled()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    entered.wait(5)
+    x = lg.ones(2, requires_grad=True)
+    seen["main"] = (x * 2).requires_grad
+    release.set()
+    t.join(5)
+    assert seen == {"worker": False, "main": True}
+
+    def fresh():
+        seen["fresh"] = lg.is_grad_enabled()
+
+    with lg.no_grad():
+        t = threading.Thread(target=fresh)
+        t.start()
+        t.join(5)
+    assert seen["fresh"] is True

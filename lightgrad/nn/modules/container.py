@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..module import Module
+from ..module import Module, _addindent
 from ..parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
@@ -171,6 +171,21 @@ class ModuleList(Module):
         del self[index]
         return m
 
+    def __repr__(self) -> str:
+        """Consecutive identical modules are shown once, as ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks: list[list] = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+                 for a, b, r in blocks]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList is a container: iterate over it in your own "
                                   "forward")
@@ -260,8 +275,13 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for i, p in enumerate(self))
+        return "\n".join(_param_line(str(i), p) for i, p in enumerate(self))
+
+
+def _param_line(key: str, p: Any) -> str:
+    size = "x".join(str(d) for d in p.shape)
+    dev = f" ({p.device})" if p.device.type != "cpu" else ""
+    return f"  ({key}): Parameter containing: [lightgrad.{p.dtype} of size {size}{dev}]"
 
 
 class ParameterDict(Module):
@@ -302,3 +322,6 @@ class ParameterDict(Module):
     def update(self, parameters: Mapping[str, Any]) -> None:
         for k, v in parameters.items():
             self[k] = v
+
+    def extra_repr(self) -> str:
+        return "\n".join(_param_line(k, p) for k, p in self.items())
