@@ -13,7 +13,6 @@ from ..ops.loss import __all__ as _loss_all
 from ..ops.movement import pad
 from ..ops.normalization import *  # noqa: F403
 from ..ops.normalization import __all__ as _norm_all
-
 from .modules.linear import bilinear
 
 __all__ = [*_act_all, *_drop_all, *_emb_all, *_loss_all, *_norm_all, "bilinear", "linear",
