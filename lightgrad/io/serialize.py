@@ -20,7 +20,11 @@ is a JSON object tagged by ``"T"``: ``tensor`` (``name``, optional ``requires_gr
 
 Loading never unpickles, imports or calls anything named by the file: the structure is decoded
 by a fixed table of the node kinds above, and every number in the header is checked against the
-file's size before anything is allocated.
+file's size before anything is allocated. The header must follow the safetensors format
+strictly (it is checked here first, then by the safetensors library for paths); a lightgrad file
+whose structure misses a tensor, or holds a tensor that the structure never uses, is an error.
+A safetensors file without lightgrad metadata (any other writer) loads as a flat
+``{name: tensor}`` dict.
 """
 
 from __future__ import annotations

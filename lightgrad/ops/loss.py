@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import get_default_dtype
 from ..tensor import Tensor
 from .activation import log_softmax, logsigmoid, softplus
 from .convert import cast
@@ -542,35 +543,70 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 
 # ----------------------------------------------------------------------------- class indices
-def _rows(x: Any) -> Any:
-    """``(N, C, d1, ...)`` -> ``(N d1 ..., C)`` (class last); ``(C,)`` -> ``(1, C)``."""
-    if x.ndim == 2:
-        return x
-    if x.ndim == 1:
-        return x.reshape(1, -1)
-    return _xp(x).moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+class _Layout:
+    """The class axis of a ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` input, viewed as
+    ``(N, C)`` when there are no extra dims (``S == 1``) or else ``(N, C, S)``: no copy of a
+    contiguous input. Per-sample quantities have shape ``(N,)`` or ``(N, S)``."""
+
+    __slots__ = ("xp", "n", "c", "s")
+
+    def __init__(self, x: Any) -> None:
+        self.xp = _xp(x)
+        shape = x.shape
+        if len(shape) == 1:
+            self.n, self.c, self.s = 1, shape[0], 1
+        else:
+            self.n, self.c = shape[0], shape[1]
+            self.s = math.prod(shape[2:])
+
+    def view(self, x: Any) -> Any:
+        return x.reshape(self.n, self.c) if self.s == 1 else x.reshape(self.n, self.c, self.s)
+
+    def rows(self, t: Any) -> Any:
+        return t.reshape(self.n) if self.s == 1 else t.reshape(self.n, self.s)
+
+    def index(self, t: Any) -> tuple:
+        """The index of ``x[sample, t[sample]]`` for every sample."""
+        xp = self.xp
+        if self.s == 1:
+            return (xp.arange(self.n), t)
+        return (xp.arange(self.n)[:, None], t, xp.arange(self.s)[None, :])
+
+    def csum(self, e: Any) -> Any:
+        """The sum over classes (a BLAS product when ``S == 1``: several times faster than
+        NumPy's row reduction)."""
+        if self.s == 1:
+            return e @ self.xp.ones(self.c, e.dtype)
+        return e.sum(axis=1)
+
+    def cdot(self, x: Any, w: Any) -> Any:
+        """``sum_c x[:, c] w[c]``."""
+        return x @ w if self.s == 1 else self.xp.einsum("ncs,c->ns", x, w)
+
+    def col(self, r: Any) -> Any:
+        """A per-sample quantity broadcast over the class axis."""
+        return r[:, None] if getattr(r, "ndim", 0) else r
+
+    def wcol(self, w: Any) -> Any:
+        """A per-class quantity broadcast over the samples."""
+        return w if self.s == 1 else w[:, None]
 
 
-def _unrows(g: Any, shape: tuple) -> Any:
-    """The inverse of :func:`_rows` (a view where possible)."""
-    if len(shape) == 2:
-        return g
-    if len(shape) == 1:
-        return g.reshape(shape)
-    return _xp(g).moveaxis(g.reshape((shape[0], *shape[2:], shape[1])), -1, 1)
-
-
-def _mask_targets(t: Any, ignore_index: int) -> tuple[Any, Any]:
+def _mask_targets(t: Any, ignore_index: int | None) -> tuple[Any, Any]:
     """``(targets with ignored entries set to 0, valid mask or None if none ignored)``."""
+    if ignore_index is None:
+        return t, None
     ign = t == ignore_index
     if not bool(ign.any()):
         return t, None
     return _xp(t).where(ign, 0, t), ~ign
 
 
-def _check_class_target(input: Tensor, target: Any, op: str, ignore_index: int) -> Tensor:
+def _check_class_target(input: Tensor, target: Any, op: str,
+                        ignore_index: int) -> tuple[Any, int | None]:
     """Validate a class-index target for ``input`` ``(C,)``, ``(N, C)`` or ``(N, C, d...)``:
-    dtype, shape, and range (naming the first bad position and value)."""
+    dtype, shape, and range (naming the first bad position and value). Returns the target's
+    array and ``ignore_index``, or None when no target equals it (no mask to apply)."""
     target = _arg(target, op, "target")
     td = target.data
     shape = tuple(input.data.shape)
@@ -588,20 +624,21 @@ def _check_class_target(input: Tensor, target: Any, op: str, ignore_index: int) 
         raise RuntimeError(f"{op}: expected target of shape {expected} for input of shape "
                            f"{shape}, got {tuple(td.shape)}")
     n_classes = shape[0] if len(shape) == 1 else shape[1]
-    if td.size:
-        lo, hi = int(td.min()), int(td.max())
-        if lo < 0 or hi >= n_classes:
-            xp = _xp(td)
-            bad = ((td < 0) | (td >= n_classes)) & (td != ignore_index)
-            if bool(bad.any()):
-                flat = int(xp.argmax(bad.reshape(-1)))
-                pos: Any = tuple(int(i) for i in np.unravel_index(flat, td.shape))
-                pos = pos[0] if len(pos) == 1 else pos
-                value = int(td.reshape(-1)[flat])
-                where_ = f" at position {pos}" if td.ndim else ""
-                raise IndexError(f"{op}: target {value}{where_} is out of bounds for "
-                                 f"{n_classes} classes")
-    return target
+    if not td.size:
+        return td, None
+    lo, hi = int(td.min()), int(td.max())
+    if lo < 0 or hi >= n_classes:
+        xp = _xp(td)
+        bad = ((td < 0) | (td >= n_classes)) & (td != ignore_index)
+        if bool(bad.any()):
+            flat = int(xp.argmax(bad.reshape(-1)))
+            pos: Any = tuple(int(i) for i in np.unravel_index(flat, td.shape))
+            pos = pos[0] if len(pos) == 1 else pos
+            value = int(td.reshape(-1)[flat])
+            where_ = f" at position {pos}" if td.ndim else ""
+            raise IndexError(f"{op}: target {value}{where_} is out of bounds for "
+                             f"{n_classes} classes")
+    return td, (ignore_index if lo <= ignore_index <= hi else None)
 
 
 def _class_weight(weight: Any, input: Tensor, op: str) -> Any:
@@ -617,13 +654,13 @@ def _class_weight(weight: Any, input: Tensor, op: str) -> Any:
     return w
 
 
-def _row_grads(grad_out: Any, reduction: str, total: Any, wt: Any, valid: Any, m: int,
+def _row_grads(grad_out: Any, reduction: str, total: Any, wt: Any, valid: Any, rshape: tuple,
                dtype: Any) -> tuple[Any, Any]:
-    """``(g, gw)``: the upstream gradient of each row (``(M,)`` array or scalar) and that
-    gradient times the row's class weight, masked (0) on ignored rows."""
+    """``(g, gw)``: the upstream gradient of each sample (an array of ``rshape`` or a scalar)
+    and that gradient times the sample's class weight, both 0 on ignored samples."""
     xp = _xp(grad_out)
     if reduction == "none":
-        g = grad_out.reshape(-1)
+        g = grad_out.reshape(rshape)
     elif reduction == "mean":
         with _quiet(divide="ignore", invalid="ignore"):
             g = grad_out / total
@@ -631,11 +668,18 @@ def _row_grads(grad_out: Any, reduction: str, total: Any, wt: Any, valid: Any, m
         g = grad_out
     if wt is None and valid is None:
         return g, g
-    gw = g * wt if wt is not None else xp.broadcast_to(g, (m,)).astype(dtype)
+    gw = g * wt if wt is not None else xp.broadcast_to(g, rshape).astype(dtype)
     if valid is not None:
         gw = xp.where(valid, gw, 0.0).astype(dtype, copy=False)
         g = xp.where(valid, g, 0.0).astype(dtype, copy=False)
     return g, gw
+
+
+def _weight_total(wt: Any, valid: Any, n: int) -> float:
+    """The denominator of PyTorch's weighted mean: the summed weights of the counted samples."""
+    if wt is not None:
+        return float((wt if valid is None else wt * valid).sum())
+    return float(n if valid is None else int(valid.sum()))
 
 
 class NllLoss(Function):
@@ -643,70 +687,89 @@ class NllLoss(Function):
     weighted mean ``sum_i loss_i / sum_i w[t_i]``; d/dx[i, t_i] = -w[t_i] g_i."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Any, ignore_index: int, reduction: str) -> Any:
+    def forward(ctx: Any, x: Any, t: Any, w: Any, ignore_index: int | None,
+                reduction: str) -> Any:
         xp = _xp(x)
-        xr = _rows(x)
-        m = xr.shape[0]
-        tr = t.reshape(-1)
-        tr, valid = _mask_targets(tr, ignore_index)
-        rows = xp.arange(m)
-        picked = xr[rows, tr]
+        lay = _Layout(x)
+        xk = lay.view(x)
+        tr, valid = _mask_targets(lay.rows(t), ignore_index)
+        idx = lay.index(tr)
+        picked = xk[idx]
         wt = None if w is None else w[tr]
         if wt is not None:
             picked = picked * wt
         if valid is not None:
             picked = xp.where(valid, picked, 0.0).astype(x.dtype, copy=False)
         loss = -picked
-        ctx.shape, ctx.reduction, ctx.mc = x.shape, reduction, xr.shape
-        ctx.tr, ctx.wt, ctx.valid, ctx.dtype = tr, wt, valid, x.dtype
+        ctx.shape, ctx.kshape, ctx.reduction = x.shape, xk.shape, reduction
+        ctx.idx, ctx.wt, ctx.valid, ctx.dtype = idx, wt, valid, x.dtype
         if reduction == "none":
             return loss.reshape(t.shape)
         s = loss.sum()
         if reduction == "sum":
             return s
-        if wt is not None:
-            total = float((wt if valid is None else wt * valid).sum())
-        else:
-            total = float(m if valid is None else int(valid.sum()))
-        ctx.total = total
+        ctx.total = _weight_total(wt, valid, loss.size)
         with _quiet(divide="ignore", invalid="ignore"):
-            return s / total
+            return s / ctx.total
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         xp = _xp(grad_out)
-        m, c = ctx.mc
+        rshape = ctx.idx[1].shape
         _, gw = _row_grads(grad_out, ctx.reduction, getattr(ctx, "total", 1.0), ctx.wt,
-                           ctx.valid, m, ctx.dtype)
-        gx = xp.zeros((m, c), ctx.dtype)
-        gx[xp.arange(m), ctx.tr] = -gw
-        return _unrows(gx, ctx.shape), None, None, None, None
+                           ctx.valid, rshape, ctx.dtype)
+        gx = xp.zeros(ctx.kshape, ctx.dtype)
+        gx[ctx.idx] = -gw
+        return gx.reshape(ctx.shape), None, None, None, None
 
 
 class CrossEntropy(Function):
     """Fused ``nll_loss(log_softmax(x, 1), t)`` with label smoothing ``eps``:
     ``loss_i = (1 - eps) w[t_i] (lse_i - x[i, t_i]) + eps / C sum_c w_c (lse_i - x[i, c])``;
-    d/dx = softmax(x) * a_i - (1 - eps) g_i w[t_i] onehot(t_i) - eps / C g_i w, with
-    ``a_i`` the row's total weight times its upstream gradient ``g_i``."""
+    d/dx = softmax(x) a_i - (1 - eps) g_i w[t_i] onehot(t_i) - eps / C g_i w, with ``g_i``
+    the sample's upstream gradient and ``a_i`` = g_i ((1 - eps) w[t_i] + eps / C sum(w)).
+
+    The exponentials are taken unshifted when no row overflows or underflows (the common
+    case: one pass less than subtracting each row's maximum), else shifted by the row
+    maximum; the per-sample log-sum-exp is combined in float64, so the loss is as exact as
+    PyTorch's for logits of any size.
+    """
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Any, ignore_index: int, reduction: str,
+    def forward(ctx: Any, x: Any, t: Any, w: Any, ignore_index: int | None, reduction: str,
                 eps: float) -> Any:
         xp = _xp(x)
-        xr = _rows(x)
-        m, c = xr.shape
-        tr = t.reshape(-1)
-        tr, valid = _mask_targets(tr, ignore_index)
-        rows = xp.arange(m)
-        z = xr - xr.max(axis=1, keepdims=True) if m else xr.copy()
-        zt = z[rows, tr]
+        lay = _Layout(x)
+        xk = lay.view(x)
+        c = lay.c
+        tr, valid = _mask_targets(lay.rows(t), ignore_index)
+        idx = lay.index(tr)
+        xt = xk[idx]
         zs = None
         if eps:
-            zs = z @ w if w is not None else z.sum(axis=1)
-        e = xp.exp(z, out=z)
-        s = e.sum(axis=1)
-        lse = xp.log(s)
-        loss = lse - zt  # -log p[i, t_i]
+            zs = lay.cdot(xk, w) if w is not None else lay.csum(xk)
+        with _quiet(over="ignore", invalid="ignore", divide="ignore"):
+            e = xp.exp(xk)
+            s = lay.csum(e)
+            tiny = 1e-20 if x.dtype.itemsize <= 4 else 1e-200
+            shift = None
+            if s.size and not (float(s.min()) >= tiny and float(s.max()) < math.inf):
+                m = xk.max(axis=1, keepdims=True)  # some row over/underflows: shift by its max
+                e = xk - m
+                e = xp.exp(e, out=e)
+                s = lay.csum(e)
+                shift = m[:, 0]
+            hp = x.dtype if x.dtype.itemsize >= 8 else np.dtype(np.float64)
+            shp = s.astype(hp, copy=False)
+            lse = xp.log(shp)
+            if shift is not None:
+                lse += shift
+            # -log p[i, t_i] = log(s / e[i, t_i]): the target's rounded exponential cancels,
+            # so confident predictions get PyTorch's precision; where e[i, t_i] is tiny (a
+            # large loss: no cancellation), lse - x[i, t_i]
+            et = e[idx].astype(hp, copy=False)
+            loss = xp.where(et > (1e-30 if x.dtype.itemsize <= 4 else 1e-290), xp.log(shp / et),
+                            lse - xt)
         wt = None if w is None else w[tr]
         if wt is not None:
             loss *= wt
@@ -718,45 +781,36 @@ class CrossEntropy(Function):
             smooth *= eps / c
             loss += smooth
             ctx.wsum = wsum
+        loss = loss.astype(x.dtype, copy=False)
         if valid is not None:
             loss = xp.where(valid, loss, 0.0).astype(x.dtype, copy=False)
         ctx.save_for_backward(e, s)
-        ctx.shape, ctx.reduction, ctx.eps = x.shape, reduction, eps
-        ctx.tr, ctx.w, ctx.wt, ctx.valid = tr, w, wt, valid
+        ctx.shape, ctx.reduction, ctx.eps, ctx.lay = x.shape, reduction, eps, lay
+        ctx.idx, ctx.w, ctx.wt, ctx.valid = idx, w, wt, valid
         if reduction == "none":
             return loss.reshape(t.shape)
         total = loss.sum()
         if reduction == "sum":
             return total
-        if wt is not None:
-            n = float((wt if valid is None else wt * valid).sum())
-        else:
-            n = float(m if valid is None else int(valid.sum()))
-        ctx.total = n
-        with _quiet(divide="ignore", invalid="ignore"):
-            return total / n
+        ctx.total = n = _weight_total(wt, valid, loss.size)
+        return total / n if n else total * _NAN  # 0/0: nan, as PyTorch
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         e, s = ctx.saved_tensors
-        xp = _xp(e)
-        m, c = e.shape
-        eps = ctx.eps
-        dtype = e.dtype
+        lay = ctx.lay
+        eps, c, dtype = ctx.eps, lay.c, e.dtype
         g, gw = _row_grads(grad_out, ctx.reduction, getattr(ctx, "total", 1.0), ctx.wt,
-                           ctx.valid, m, dtype)
-        # a_i: sum over classes of -d loss_i / d log p[i, c]
+                           ctx.valid, s.shape, dtype)
         a = gw * (1.0 - eps) + g * (eps / c * ctx.wsum) if eps else gw
-        gx = e * (a / s)[:, None]
-        rows = xp.arange(m)
+        gx = e * lay.col(a / s)
         if eps:
-            gx[rows, ctx.tr] -= gw * (1.0 - eps)
-            wv = ctx.w if ctx.w is not None else xp.ones(c, dtype)
-            gv = g[:, None] if getattr(g, "ndim", 0) else g
-            gx -= (gv * (eps / c)) * wv
+            gx[ctx.idx] -= gw * (1.0 - eps)
+            wv = ctx.w if ctx.w is not None else lay.xp.ones(c, dtype)
+            gx -= lay.col(g * (eps / c)) * lay.wcol(wv)
         else:
-            gx[rows, ctx.tr] -= gw
-        return _unrows(gx, ctx.shape), None, None, None, None, None
+            gx[ctx.idx] -= gw
+        return gx.reshape(ctx.shape), None, None, None, None, None
 
 
 def _class_input(input: Any, op: str) -> Any:
@@ -794,9 +848,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     op = "nll_loss"
     reduction = _reduction(reduction, size_average, reduce, op)
     x = _class_input(input, op)
-    t = _check_class_target(x, target, op, ignore_index)
+    t, ignore = _check_class_target(x, target, op, int(ignore_index))
     w = _class_weight(weight, x, op)
-    return NllLoss.apply(x, t.data, w, int(ignore_index), reduction)
+    return NllLoss.apply(x, t, w, ignore, reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -838,9 +892,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     target = _arg(target, op, "target")
     if target.data.shape == x.data.shape:
         return _cross_entropy_probs(x, target, weight, reduction, eps, ignore_index)
-    t = _check_class_target(x, target, op, ignore_index)
+    t, ignore = _check_class_target(x, target, op, int(ignore_index))
     w = _class_weight(weight, x, op)
-    return CrossEntropy.apply(x, t.data, w, int(ignore_index), reduction, eps)
+    return CrossEntropy.apply(x, t, w, ignore, reduction, eps)
 
 
 def _cross_entropy_probs(x: Any, target: Any, weight: Any, reduction: str,
@@ -1405,7 +1459,7 @@ def _signed_scores(scores: Any, target: Any, op: str) -> Any:
         raise ValueError(f"{op}: targets must be -1 or +1 (got values "
                          f"{sorted({float(v) for v in _xp(td).unique(td)[:5].tolist()})})")
     if x.data.dtype.kind != "f":
-        x = cast(x, np.dtype(np.float32) if td.dtype.kind != "f" else td.dtype)
+        x = cast(x, get_default_dtype() if td.dtype.kind != "f" else td.dtype)
     return x * Tensor._make(td.astype(x.data.dtype, copy=False))
 
 

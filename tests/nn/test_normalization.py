@@ -463,3 +463,12 @@ def test_batchnorm_in_a_network_trains_like_torch(rng):
                 p -= 0.1 * p.grad
     for (name, lv), tv in zip(lg_net.state_dict().items(), th_net.state_dict().values()):
         _compare(name, lv, tv, *tol("sequence", np.float64))
+
+
+def test_instancenorm_channel_mismatch_without_affine_warns(rng):
+    x = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    with pytest.warns(UserWarning, match="does not match num_features"):
+        out = nn.InstanceNorm1d(3)(lightgrad.tensor(x))
+    with pytest.warns(UserWarning):
+        ref = torch.nn.InstanceNorm1d(3)(torch.tensor(x))
+    _compare("output", out, ref, *tol("reduction", np.float32))

@@ -4,6 +4,7 @@ RMSNorm, LocalResponseNorm). The math lives in ``lightgrad/ops/normalization.py`
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -200,10 +201,15 @@ class _InstanceNorm(_NormBase):
         nd = input.data.ndim
         feature_dim = nd - self._no_batch_dim
         c = input.data.shape[feature_dim]
-        if c != self.num_features and (self.affine or self.track_running_stats):
-            raise ValueError(f"{type(self).__name__}: expected input's size at dim={feature_dim} "
-                             f"to match num_features ({self.num_features}), but got: {c} "
-                             f"(shape {tuple(input.data.shape)})")
+        if c != self.num_features:
+            if self.affine or self.track_running_stats:
+                raise ValueError(f"{type(self).__name__}: expected input's size at "
+                                 f"dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {c} (shape "
+                                 f"{tuple(input.data.shape)})")
+            warnings.warn(f"{type(self).__name__}: input's size at dim={feature_dim} ({c}) does "
+                          f"not match num_features ({self.num_features}); num_features is not "
+                          "used because affine=False", stacklevel=2)
         unbatched = nd == self._no_batch_dim
         x = input.unsqueeze(0) if unbatched else input  # type: ignore[attr-defined]
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
