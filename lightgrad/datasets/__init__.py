@@ -11,8 +11,14 @@ Wrap them for training with ``lightgrad.utils.data.TensorDataset``:
 """
 
 from .digits import *  # noqa: F403
+from .images import *  # noqa: F403
+from .paths import *  # noqa: F403
+from .text import *  # noqa: F403
 from .toy import *  # noqa: F403
 from .digits import __all__ as _digits_all
+from .images import __all__ as _images_all
+from .paths import __all__ as _paths_all
+from .text import __all__ as _text_all
 from .toy import __all__ as _toy_all
 
-__all__ = [*_toy_all, *_digits_all]
+__all__ = [*_toy_all, *_digits_all, *_images_all, *_paths_all, *_text_all]

@@ -2,3 +2,4 @@
 
 from .clip_grad import *  # noqa: F403
 from .convert_parameters import *  # noqa: F403
+from . import rnn

@@ -1,0 +1,5 @@
+"""Image datasets: IDX reader, MNIST, FashionMNIST."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
