@@ -1,0 +1,1 @@
+"""Keras model saving: ``.keras`` zips of JSON config + safetensors weights."""
