@@ -142,8 +142,9 @@ class Adadelta(Optimizer):
         return {"rho": self.config["rho"], "eps": self.config["epsilon"]}
 
 
-_BY_NAME: dict[str, Any] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
+_BY_NAME: dict[str, Any] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
+                            "adagrad": Adagrad, "adadelta": Adadelta, "adamax": Adamax,
+                            "nadam": Nadam}
 
 
 def get(identifier: Any) -> Optimizer:
