@@ -3,6 +3,8 @@
     lightgrad examples                 run every example in examples/, one summary line each
     lightgrad examples perceptron svm  run the named examples
     lightgrad examples --list          list the examples
+    lightgrad playground               the web playground on http://127.0.0.1:<free port>/
+    lightgrad playground --open --port 8000
     lightgrad --version
 
 An example is a script ``examples/<name>.py`` with a ``main()`` that trains something, asserts it
@@ -20,6 +22,7 @@ import dataclasses
 import importlib.util
 import io
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -177,6 +180,39 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text!r}")
+    return port
+
+
+def _cmd_playground(args: argparse.Namespace) -> int:
+    try:
+        from lightgrad.playground.server import PlaygroundServer
+    except ImportError as e:
+        print(f"lightgrad playground: needs the playground extra ({e.name} is missing): "
+              "pip install 'lightgrad[playground]'", file=sys.stderr)
+        return 2
+    try:
+        server = PlaygroundServer(args.host, args.port)
+    except OSError as e:
+        print(f"lightgrad playground: cannot listen on {args.host}:{args.port}: {e}",
+              file=sys.stderr)
+        return 2
+    print(f"lightgrad playground: {server.url}  (Ctrl+C to stop)", flush=True)
+    if args.open:
+        import webbrowser
+
+        threading.Timer(0.5, webbrowser.open, args=(server.url,)).start()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lightgrad", description="lightgrad: a deep learning library from first principles.")
@@ -191,6 +227,21 @@ def build_parser() -> argparse.ArgumentParser:
                     help="show each example's own output as it runs")
     ex.add_argument("--dir", default=None, help="the examples folder (default: <repo>/examples)")
     ex.set_defaults(func=_cmd_examples)
+    pg = sub.add_parser("playground", help="the web playground: build, train and watch a network",
+                        description="Serve the lightgrad playground, a local web page where a "
+                                    "network trains in lightgrad while you watch. It listens on "
+                                    "127.0.0.1 only, unless --host says otherwise.")
+    pg.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; any other address is reachable "
+                         "from other machines and prints a warning)")
+    pg.add_argument("--port", type=_port, default=0,
+                    help="port to listen on (default 0: a free one)")
+    browser = pg.add_mutually_exclusive_group()
+    browser.add_argument("--open", dest="open", action="store_true",
+                         help="open the page in the default web browser")
+    browser.add_argument("--no-browser", dest="open", action="store_false",
+                         help="only print the URL (the default)")
+    pg.set_defaults(func=_cmd_playground, open=False)
     return parser
 
 

@@ -39,7 +39,7 @@ class Embedding(Layer):
         if embeddings_regularizer is not None:
             from .. import regularizers as _reg
 
-            reg = _reg.get(embeddings_regularizer)
+            reg: Any = _reg.get(embeddings_regularizer)
             self._extra_losses.append(lambda: reg(self.embedding.weight))
         self.built = True
 
