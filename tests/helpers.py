@@ -139,6 +139,8 @@ def _compare(name: str, lg: Any, th: Any, rtol: float, atol: float, check_dtype:
         assert len(lg) == len(th), f"{name}: {len(lg)} outputs != torch {len(th)}"
         for k, (a, b) in enumerate(zip(lg, th)):
             _compare(f"{name}[{k}]", a, b, rtol, atol, check_dtype)
+    elif th is None:
+        assert lg is None, f"{name}: expected None (as torch), got {type(lg).__name__}"
     else:
         if isinstance(lg, lightgrad.Tensor):
             lg = lg.item()

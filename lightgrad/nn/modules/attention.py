@@ -101,6 +101,9 @@ class MultiheadAttention(Module):
         (lightgrad.Size([2, 5, 16]), lightgrad.Size([2, 5, 5]))
     """
 
+    bias_k: Parameter | None
+    bias_v: Parameter | None
+
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False,
                  kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,

@@ -471,7 +471,7 @@ class PositionalEncoding(Module):
         >>> pe = nn.PositionalEncoding(4, dropout=0.0, max_len=10)
         >>> pe(lightgrad.zeros(2, 1, 4))[:, 0]
         tensor([[0.0000, 1.0000, 0.0000, 1.0000],
-                [0.8415, 0.5403, 0.0100, 1.0000]])
+                [0.8415, 0.5403, 0.0100, 0.9999]])
     """
 
     def __init__(self, d_model: int, dropout: float = 0.1, max_len: int = 5000,
