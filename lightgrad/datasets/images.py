@@ -332,7 +332,8 @@ def load_mnist_idx(root: PathLike | None = None, train: bool = True, *,
 
     Example:
         >>> from lightgrad.datasets import load_mnist_idx
-        >>> X, y = load_mnist_idx("/usr/share/datasets/fashion-mnist", train=False)  # doctest: +SKIP
+        >>> folder = "/usr/share/datasets/fashion-mnist"
+        >>> X, y = load_mnist_idx(folder, train=False)  # doctest: +SKIP
         >>> X.shape, y[:3]  # doctest: +SKIP
         ((10000, 28, 28), array([9, 2, 1]))
     """
@@ -639,6 +640,9 @@ class _ImageClassification(Dataset):
         ts: list[Any] = targets[idx].tolist()
         if self.target_transform is not None:
             ts = [self.target_transform(t) for t in ts]
+        if isinstance(xs, Tensor) and not xs.requires_grad:
+            rows = xs.data
+            return [(Tensor._make(rows[k]), t) for k, t in enumerate(ts)]
         return list(zip(xs, ts))
 
     def extra_repr(self) -> str:
@@ -647,14 +651,13 @@ class _ImageClassification(Dataset):
     def __repr__(self) -> str:
         lines = [f"Number of datapoints: {len(self)}", f"Root location: {self.root}",
                  self.extra_repr()]
-        if self.transform is not None:
+        if self.transform is not None or self.target_transform is not None:
             lines.append("StandardTransform")
-            lines.append("Transform: " + repr(self.transform).replace("\n", "\n" + " " * 11))
-        if self.target_transform is not None:
-            if self.transform is None:
-                lines.append("StandardTransform")
-            lines.append("Target transform: "
-                         + repr(self.target_transform).replace("\n", "\n" + " " * 18))
+        for head, tf in (("Transform: ", self.transform),
+                         ("Target transform: ", self.target_transform)):
+            if tf is not None:
+                body = repr(tf).splitlines()
+                lines += [head + body[0]] + [" " * len(head) + ln for ln in body[1:]]
         return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + ln for ln in lines])
 
 
