@@ -52,7 +52,7 @@ _BIG_WINDOW = 64
 
 
 # ----------------------------------------------------------------------------- arguments
-def _ints(v: Any, n: int, op: str, arg: str, allow_empty: bool = False) -> tuple[int, ...] | None:
+def _ints(v: Any, n: int, op: str, arg: str) -> tuple[int, ...]:
     """``v`` (an int or a sequence of 1 or ``n`` ints) as an ``n``-tuple."""
     if isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu":
         v = int(v.item())
@@ -61,8 +61,6 @@ def _ints(v: Any, n: int, op: str, arg: str, allow_empty: bool = False) -> tuple
                         f"{type(v).__name__}")
     if isinstance(v, int | np.integer):
         return (int(v),) * n
-    if len(v) == 0 and allow_empty:
-        return None
     for e in v:
         if isinstance(e, bool) or not isinstance(e, int | np.integer):
             raise TypeError(f"{op}(): argument '{arg}' must be tuple of ints, but found element "
@@ -73,6 +71,13 @@ def _ints(v: Any, n: int, op: str, arg: str, allow_empty: bool = False) -> tuple
         raise RuntimeError(f"{op}: {arg} must either be a single int, or a tuple of "
                            f"{_NUM[n]} ints, got {tuple(v)}")
     return tuple(int(e) for e in v)
+
+
+def _stride(v: Any, n: int, op: str, k: tuple[int, ...]) -> tuple[int, ...]:
+    """The stride: the kernel size when ``None`` or empty (PyTorch's default)."""
+    if v is None or (isinstance(v, tuple | list) and len(v) == 0):
+        return k
+    return _ints(v, n, op, "stride")
 
 
 def _spatial_input(input: Any, nd: int, op: str) -> Tensor:
@@ -188,18 +193,15 @@ class _Geom:
         """Window-local indices -> PyTorch's flat index into the unpadded input plane."""
         xp = get_xp(idx)
         idx = idx.astype(np.int64)
-        flat = None
+        flat: Any = 0
         rest = self.ksize
-        plane = 1
         nd = self.nd
         for i in range(nd):
             rest //= self.k[i]
             j = (idx // rest) % self.k[i] if nd > 1 else idx
             base = xp.arange(self.out[i], dtype=np.int64) * self.s[i] - self.p[i]
             pos = base.reshape((-1,) + (1,) * (nd - 1 - i)) + j * self.d[i]
-            stride = math.prod(self.size[i + 1:])
-            flat = pos * stride if flat is None else flat + pos * stride
-            plane *= self.size[i]
+            flat = flat + pos * math.prod(self.size[i + 1:])
         return flat
 
 
@@ -217,11 +219,12 @@ def _lowest(dtype: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- max pooling
-def _tournament(views: list, want_idx: bool, idx_dtype: Any) -> tuple[Any, Any]:
-    """Max over the views with the index of the first maximum: neighbours are merged first
-    (they share cache lines), the earlier side wins ties."""
-    xp = get_xp(views[0])
-    items: list[tuple[Any, Any]] = [(v, k) for k, v in enumerate(views)]
+def _tournament(items: list, want_idx: bool, idx_dtype: Any) -> tuple[Any, Any]:
+    """Max over ``items = [(view, index), ...]`` (in window order; an index is an int or an
+    array) with the index of the first maximum. Neighbours are merged first (they share cache
+    lines and form contiguous runs of the window, so the earlier side winning ties keeps the
+    first maximum)."""
+    xp = get_xp(items[0][0])
     while len(items) > 1:
         nxt = []
         for a in range(0, len(items) - 1, 2):
@@ -247,6 +250,24 @@ def _tournament(views: list, want_idx: bool, idx_dtype: Any) -> tuple[Any, Any]:
     return v, i
 
 
+def _separable_max(b: Any, g: _Geom, want_idx: bool, idt: Any) -> tuple[Any, Any]:
+    """2-d max as a max over the window's columns, then over its rows (``kw - 1 + kh - 1``
+    merges instead of ``kh kw - 1``). The row pass keeps the earliest row holding the
+    maximum and the column pass its first column: PyTorch's first maximum in row-major
+    order."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.k, g.s, g.d, g.out
+    cols = [(b[..., :, j * dw:j * dw + (ow - 1) * sw + 1:sw], j) for j in range(kw)]
+    vw, iw = _tournament(cols, want_idx, idt)  # (*lead, H_buf, W_out)
+    rows = []
+    for i in range(kh):
+        key = (Ellipsis, slice(i * dh, i * dh + (oh - 1) * sh + 1, sh), slice(None))
+        ii = None
+        if want_idx:
+            ii = iw[key] if i == 0 else iw[key] + idt(i * kw)
+        rows.append((vw[key], ii))
+    return _tournament(rows, want_idx, idt)
+
+
 class MaxPool(Function):
     """``out[o] = max over the window of o of x`` (1-d or 2-d windows with stride, padding by
     -inf, dilation, ceil mode); the gradient goes to the window's first maximum."""
@@ -270,10 +291,14 @@ class MaxPool(Function):
             else:
                 out, idx = w.max(axis=-1), None
         else:
-            out, idx = _tournament([g.view(b, off) for off in g.offsets], want_idx, idt)
+            if g.nd == 2 and min(g.k) > 1 and g.ksize > 4:
+                out, idx = _separable_max(b, g, want_idx, idt)
+            else:
+                out, idx = _tournament([(g.view(b, off), n) for n, off in enumerate(g.offsets)],
+                                       want_idx, idt)
             if out.base is not None or not out.flags.c_contiguous:
                 out = xp.ascontiguousarray(out)
-        if idx is not None and any(g.p) and x.dtype.kind == "f" and bool(xp.isneginf(out).any()):
+        if idx is not None and any(g.p) and x.dtype.kind == "f" and bool((out == -np.inf).any()):
             idx = _first_inside(g, out, idx)
         ctx.idx = idx
         if sink is not None:
@@ -292,10 +317,14 @@ class MaxPool(Function):
         elif g.disjoint:  # each buffer element belongs to at most one window: plain writes
             for n, off in enumerate(g.offsets):
                 xp.multiply(idx == n, grad_out, out=g.view(gb, off))
-        else:
+        else:  # overlapping windows: accumulate; scratch buffers are reused across offsets
+            m = xp.empty(idx.shape, dtype=bool)
+            tmp = xp.empty(grad_out.shape, dtype=grad_out.dtype)
             for n, off in enumerate(g.offsets):
+                xp.equal(idx, n, out=m)
+                xp.multiply(m, grad_out, out=tmp)
                 v = g.view(gb, off)
-                v += (idx == n) * grad_out
+                v += tmp
         return g.unpad(gb), None, None
 
 
@@ -303,13 +332,13 @@ def _first_inside(g: _Geom, out: Any, idx: Any) -> Any:
     """PyTorch never selects padding: a window whose input elements are all -inf (or that
     holds none) reports its first element inside the input."""
     xp = get_xp(out)
-    local = None
+    local: Any = 0
     for i in range(g.nd):
         start = np.arange(g.out[i]) * g.s[i] - g.p[i]
         j = np.minimum(-(np.minimum(start, 0) // g.d[i]), g.k[i] - 1)  # ceil(-start / d)
         j = j.reshape((-1,) + (1,) * (g.nd - 1 - i)) * math.prod(g.k[i + 1:])
-        local = j if local is None else local + j
-    return xp.where(xp.isneginf(out), xp.asarray(local.astype(idx.dtype)), idx)
+        local = local + j
+    return xp.where(out == -np.inf, xp.asarray(local.astype(idx.dtype)), idx)
 
 
 def _scatter_windows(gb: Any, g: _Geom, idx: Any, grad_out: Any) -> None:
@@ -317,18 +346,18 @@ def _scatter_windows(gb: Any, g: _Geom, idx: Any, grad_out: Any) -> None:
     unique when windows are disjoint, else summed with ``bincount``."""
     xp = get_xp(gb)
     idx = idx.astype(np.int64)
-    pos = None
+    pos: Any = 0
     rest = g.ksize
     for i in range(g.nd):
         rest //= g.k[i]
         j = (idx // rest) % g.k[i]
         base = xp.arange(g.out[i], dtype=np.int64) * g.s[i]
         p_i = base.reshape((-1,) + (1,) * (g.nd - 1 - i)) + j * g.d[i]
-        stride = math.prod(g.buf[i + 1:])
-        pos = p_i * stride if pos is None else pos + p_i * stride
+        pos = pos + p_i * math.prod(g.buf[i + 1:])
     plane = math.prod(g.buf)
     rows = math.prod(g.lead)
-    pos = pos.reshape(rows, -1) + (xp.arange(rows, dtype=np.int64) * plane)[:, None]
+    pos = pos.reshape(rows, math.prod(g.out)) + \
+        (xp.arange(rows, dtype=np.int64) * plane)[:, None]
     flat = gb.reshape(-1)
     if g.disjoint:
         flat[pos.reshape(-1)] = grad_out.reshape(-1)
@@ -341,9 +370,9 @@ def _max_pool(input: Any, nd: int, op: str, kernel_size: Any, stride: Any, paddi
               dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
     x = _spatial_input(input, nd, op)
     k = _ints(kernel_size, nd, op, "kernel_size")
-    s = _ints(stride, nd, op, "stride", allow_empty=True) if stride is not None else None
-    geom = _Geom(tuple(x.data.shape), k, s or k, _ints(padding, nd, op, "padding"),
-                 _ints(dilation, nd, op, "dilation"), bool(ceil_mode), op, max_pad=True)
+    geom = _Geom(tuple(x.data.shape), k, _stride(stride, nd, op, k),
+                 _ints(padding, nd, op, "padding"), _ints(dilation, nd, op, "dilation"),
+                 bool(ceil_mode), op, max_pad=True)
     if x.dtype.kind == "b":
         raise RuntimeError(f"{op}: not implemented for bool input")
     sink: list | None = [] if return_indices else None
@@ -514,8 +543,8 @@ def _avg_pool(input: Any, nd: int, op: str, kernel_size: Any, stride: Any, paddi
               ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Tensor:
     x = _spatial_input(input, nd, op)
     k = _ints(kernel_size, nd, op, "kernel_size")
-    s = _ints(stride, nd, op, "stride", allow_empty=True) if stride is not None else None
-    geom = _Geom(tuple(x.data.shape), k, s or k, _ints(padding, nd, op, "padding"), (1,) * nd,
+    geom = _Geom(tuple(x.data.shape), k, _stride(stride, nd, op, k),
+                 _ints(padding, nd, op, "padding"), (1,) * nd,
                  bool(ceil_mode), op, max_pad=False)
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or not isinstance(divisor_override,
@@ -661,7 +690,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
         >>> import lightgrad
         >>> import lightgrad.nn.functional as F
         >>> F.adaptive_avg_pool1d(lightgrad.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
-        tensor([[2.0000, 4.0000]])
+        tensor([[2., 4.]])
     """
     return _adaptive_avg_pool(input, output_size, 1, "adaptive_avg_pool1d")
 
@@ -721,7 +750,7 @@ class AdaptiveMaxPool(Function):
         rows = math.prod(shape[:len(shape) - nd])
         plane = math.prod(shape[len(shape) - nd:])
         # overlapping windows may share a maximum: sum with bincount (not a hot path)
-        pos = xp.broadcast_to(ctx.idx, grad_out.shape).reshape(rows, -1) + \
+        pos = xp.broadcast_to(ctx.idx, grad_out.shape).reshape(rows, -1 if rows else 0) + \
             (xp.arange(rows, dtype=np.int64) * plane)[:, None]
         s = xp.bincount(pos.reshape(-1), weights=grad_out.reshape(-1), minlength=rows * plane)
         return s.astype(grad_out.dtype, copy=False).reshape(shape), None, None
@@ -800,7 +829,8 @@ class MaxUnpool(Function):
         lead = x.shape[:x.ndim - nd]
         rows = math.prod(lead)
         plane = math.prod(out_size)
-        pos = idx.reshape(rows, -1) + (xp.arange(rows, dtype=np.int64) * plane)[:, None]
+        pos = idx.reshape(rows, math.prod(x.shape[x.ndim - nd:])) + \
+            (xp.arange(rows, dtype=np.int64) * plane)[:, None]
         pos = ctx.pos = pos.reshape(-1)
         ctx.shape = x.shape
         out = xp.zeros(rows * plane, dtype=x.dtype)
@@ -830,9 +860,8 @@ def _max_unpool(input: Any, indices: Any, nd: int, op: str, kernel_size: Any, st
                            f"tensor ({tuple(x.shape)}) but got indices tensor with shape: "
                            f"{tuple(indices.shape)}")
     k = _ints(kernel_size, nd, op, "kernel_size")
-    s = _ints(stride, nd, op, "stride") if stride is not None else k
+    s = _stride(stride, nd, op, k)
     p = _ints(padding, nd, op, "padding")
-    assert k is not None and s is not None and p is not None
     insize = tuple(x.shape[x.ndim - nd:])
     default = [(n - 1) * si + ki - 2 * pi for n, ki, si, pi in zip(insize, k, s, p)]
     if output_size is None:
@@ -925,7 +954,6 @@ def _lp_pool(input: Any, norm_type: float, kernel_size: Any, stride: Any, ceil_m
     if norm_type == -math.inf:
         return -_max_pool(-x.abs(), nd, op, kernel_size, stride, 0, 1, ceil_mode, False)
     k = _ints(kernel_size, nd, op, "kernel_size")
-    assert k is not None
     out = _avg_pool(x.pow(norm_type), nd, op, kernel_size, stride, 0, ceil_mode, True, None)
     return (out.sign() * relu(out.abs())).mul(math.prod(k)).pow(1.0 / norm_type)
 
