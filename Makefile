@@ -11,6 +11,8 @@ JOBS   ?= 2
 DATA     := .data
 APT_DATA := dataset-fashion-mnist wamerican
 export LIGHTGRAD_DATA := $(CURDIR)/$(DATA)
+# The playground's end-to-end test drives Debian's Chromium (through the Python playwright package).
+APT_TEST := chromium
 
 .PHONY: run test lint bench examples clean apt data
 
@@ -51,6 +53,7 @@ $(DATA)/.installed: Makefile | $(BIN)/python
 	@touch $@
 
 test: apt data $(VENV)/.test-installed
+	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(APT_TEST)"
 	$(BIN)/python -m pytest -q -n $(JOBS) -m "not slow" tests
 	$(BIN)/python -m pytest -q --doctest-modules lightgrad
 
