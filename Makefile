@@ -36,8 +36,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@ $(VENV)/.base-installed
 
+# the main job: train the default model on generated data, write model, plots and summary
 run: apt $(VENV)/.base-installed
-	$(BIN)/python -m lightgrad.cli examples
+	$(BIN)/python -m lightgrad.cli train --out lightgrad-run
 
 data: $(DATA)/.installed
 

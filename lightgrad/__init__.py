@@ -48,7 +48,7 @@ from .ops.dropout import alpha_dropout, dropout  # noqa: E402
 from .ops.conv import *  # noqa: F403
 from .ops.pooling import *  # noqa: F403
 from . import nn  # noqa: E402
-from . import datasets, keras, optim, text, transforms, utils, viz  # noqa: E402
+from . import datasets, keras, optim, text, transforms, tune, utils, viz  # noqa: E402
 from .io import *  # noqa: E402,F403
 
 half = float16

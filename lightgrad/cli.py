@@ -242,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     browser.add_argument("--no-browser", dest="open", action="store_false",
                          help="only print the URL (the default)")
     pg.set_defaults(func=_cmd_playground, open=False)
+    from . import commands  # train, evaluate, predict, summary
+
+    commands.add_subparsers(sub)
     return parser
 
 

@@ -73,6 +73,9 @@ class Huber(Loss):
         super().__init__(**kwargs)
         self.delta = delta
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "delta": self.delta}
+
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         t = y_true.to(y_pred.dtype).reshape(y_pred.shape)
         return _mean_last(F.huber_loss(y_pred, t, reduction="none", delta=self.delta))
@@ -85,6 +88,9 @@ class BinaryCrossentropy(Loss):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, label_smoothing
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         t = y_true.to(y_pred.dtype).reshape(y_pred.shape)
@@ -106,6 +112,9 @@ class CategoricalCrossentropy(Loss):
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": self.axis}
+
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         t = y_true.to(y_pred.dtype)
         if self.label_smoothing:
@@ -125,6 +134,9 @@ class SparseCategoricalCrossentropy(Loss):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.ignore_class = from_logits, ignore_class
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         target = y_true.long()

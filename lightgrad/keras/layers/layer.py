@@ -65,6 +65,7 @@ class KerasTensor:
         self.inputs = inputs  # the KerasTensor(s) the layer was called on
         self.kwargs = kwargs or {}
         self.name = name
+        self.index = 0
 
     @property
     def ndim(self) -> int:
@@ -180,8 +181,15 @@ class Layer(Module):
                 out = Module.__call__(self, dummy, *args, **kwargs)
         finally:
             self.train(was)
-        return _map(lambda t: KerasTensor((None,) + tuple(t.shape[1:]), t.dtype, self, inputs,
-                                          name=self.name, kwargs=kwargs), out)
+        counter = iter(range(len(_flatten(out))))
+
+        def symbolic(t: Tensor) -> KerasTensor:
+            k = KerasTensor((None,) + tuple(t.shape[1:]), t.dtype, self, inputs,
+                            name=self.name, kwargs=kwargs)
+            k.index = next(counter)  # position among this call's outputs
+            return k
+
+        return _map(symbolic, out)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (computed by a dummy call)."""
@@ -202,11 +210,19 @@ class Layer(Module):
         self._apply_trainable()
 
     def _apply_trainable(self) -> None:
-        for m in self.modules():
-            t = m._trainable if isinstance(m, Layer) else True
-            for p in m._parameters.values():
+        """Each parameter trains iff every enclosing Layer is trainable."""
+
+        def visit(mod: Module, flag: bool) -> None:
+            if isinstance(mod, Layer):
+                flag = flag and mod._trainable
+            for p in mod._parameters.values():
                 if p is not None and not getattr(p, "_keras_frozen", False):
-                    p.requires_grad_(t and self._trainable)
+                    p.requires_grad_(flag)
+            for child in mod._modules.values():
+                if child is not None:
+                    visit(child, flag)
+
+        visit(self, self._trainable)
 
     @property
     def weights(self) -> list[Tensor]:

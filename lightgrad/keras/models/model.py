@@ -99,13 +99,11 @@ class Model(Trainer, Layer):
                 cache[key] = node.layer(args, **kwargs)
             out = cache[key]
             env[id(node)] = out
-        # a layer with several outputs: each output KerasTensor picks its element
+        # a layer with several outputs: each output KerasTensor picks its own element
         for node in self._nodes:
             out = env[id(node)]
             if isinstance(out, list | tuple):
-                siblings = [n for n in self._nodes if n.layer is node.layer
-                            and n.inputs is node.inputs]
-                env[id(node)] = out[siblings.index(node)]
+                env[id(node)] = _flatten(out)[node.index]
         return _map(lambda k: env[id(k)], self._outputs_struct)
 
     @property
