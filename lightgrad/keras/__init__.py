@@ -5,10 +5,13 @@ Replace ``from tensorflow import keras`` (or ``import keras``) with ``from light
 """
 
 from . import activations, callbacks, initializers, layers, losses, metrics, models, optimizers
-from . import regularizers
+from . import regularizers, utils
+from .summary import summary as _summary
 from .layers import Input, KerasTensor, Layer
 from .models import Model, Sequential
 
+Model.summary = _summary  # type: ignore[attr-defined]
+
 __all__ = ["Input", "KerasTensor", "Layer", "Model", "Sequential", "activations", "callbacks",
            "initializers", "layers", "losses", "metrics", "models", "optimizers",
-           "regularizers"]
+           "regularizers", "utils"]

@@ -48,6 +48,17 @@ class Loss:
         return {"reduction": self.reduction, "name": self.name}
 
 
+def _match(y_true: Tensor, y_pred: Tensor) -> Tensor:
+    """Targets as float of the prediction's rank, as Keras reconciles them: (N,) targets against
+    (N, k) outputs gain a unit axis (then broadcast), (N, 1) against (N,) lose it."""
+    t = y_true.to(y_pred.dtype)
+    if t.ndim == y_pred.ndim - 1:
+        return t.unsqueeze(-1)
+    if t.ndim == y_pred.ndim + 1 and t.shape[-1] == 1:
+        return t.squeeze(-1)
+    return t
+
+
 def _mean_last(x: Tensor) -> Tensor:
     return x.mean(dim=-1) if x.ndim > 1 else x
 
@@ -56,14 +67,14 @@ class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        return _mean_last((y_pred - y_true.to(y_pred.dtype).reshape(y_pred.shape)) ** 2)
+        return _mean_last((y_pred - _match(y_true, y_pred)) ** 2)
 
 
 class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        return _mean_last((y_pred - y_true.to(y_pred.dtype).reshape(y_pred.shape)).abs())
+        return _mean_last((y_pred - _match(y_true, y_pred)).abs())
 
 
 class Huber(Loss):
@@ -77,7 +88,7 @@ class Huber(Loss):
         return {**super().get_config(), "delta": self.delta}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        t = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        t = _match(y_true, y_pred)
         return _mean_last(F.huber_loss(y_pred, t, reduction="none", delta=self.delta))
 
 
@@ -90,10 +101,11 @@ class BinaryCrossentropy(Loss):
         self.from_logits, self.label_smoothing = from_logits, label_smoothing
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        t = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        t = _match(y_true, y_pred)
         if self.label_smoothing:
             t = t * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
@@ -113,7 +125,8 @@ class CategoricalCrossentropy(Loss):
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": self.axis}
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         t = y_true.to(y_pred.dtype)
@@ -136,7 +149,8 @@ class SparseCategoricalCrossentropy(Loss):
         self.from_logits, self.ignore_class = from_logits, ignore_class
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "ignore_class": self.ignore_class}
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         target = y_true.long()
@@ -158,8 +172,8 @@ class Hinge(Loss):
     name = "hinge"
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        t = y_true.to(y_pred.dtype).reshape(y_pred.shape)
-        t = (t * 2 - 1) if bool(((t == 0) | (t == 1)).all()) else t
+        t = _match(y_true, y_pred)
+        t = (t * 2 - 1) if bool(((t == 0) | (t == 1)).all()) else t  # type: ignore[attr-defined]
         return _mean_last((1 - t * y_pred).clamp(min=0))
 
 

@@ -17,10 +17,18 @@ class Optimizer:
     _torch_cls: Any = None
 
     def __init__(self, learning_rate: float = 0.001, **kwargs: Any) -> None:
-        self.learning_rate = float(learning_rate)
-        self.config = kwargs
         self.inner: Any = None
+        self._lr = float(learning_rate)
+        self.config = kwargs
         self.iterations = 0
+
+    @property
+    def learning_rate(self) -> float:
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.set_learning_rate(value)
 
     def _inner_kwargs(self) -> dict:
         return {}
@@ -37,7 +45,7 @@ class Optimizer:
         self.iterations += 1
 
     def set_learning_rate(self, lr: float) -> None:
-        self.learning_rate = float(lr)
+        self._lr = float(lr)
         if self.inner is not None:
             for g in self.inner.param_groups:
                 g["lr"] = float(lr)

@@ -153,6 +153,8 @@ class Dense(Layer):
                 self.linear.bias._vc[0] += 1
 
     def call(self, inputs: Tensor, training: Any = None) -> Tensor:
+        if inputs.dtype != self.linear.weight.dtype:  # Keras casts inputs to the layer dtype
+            inputs = inputs.to(self.linear.weight.dtype)
         out = self.activation(self.linear(inputs))
         if self.activity_regularizer is not None:
             self._activity_losses[:] = [self.activity_regularizer(out) / inputs.shape[0]]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 from ...tensor import Tensor
@@ -175,9 +177,14 @@ class Model(Trainer, Layer):
 
 
 def _accepts_training(layer: Layer) -> bool:
-    import inspect
+    return _call_takes_training(type(layer))  # type: ignore[arg-type]
 
+
+@functools.cache
+def _call_takes_training(cls: type) -> bool:
+    """Whether ``cls.call`` takes ``training`` (cached per class: this runs on every call)."""
     try:
-        return "training" in inspect.signature(layer.call).parameters
+        params = inspect.signature(cls.call).parameters
     except (TypeError, ValueError):
         return False
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
