@@ -184,7 +184,7 @@ def _accepts_training(layer: Layer) -> bool:
 def _call_takes_training(cls: type) -> bool:
     """Whether ``cls.call`` takes ``training`` (cached per class: this runs on every call)."""
     try:
-        params = inspect.signature(cls.call).parameters
+        params = inspect.signature(cls.call).parameters  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         return False
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
