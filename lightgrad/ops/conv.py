@@ -1,5 +1,913 @@
-"""Convolution ops: conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + one BLAS product)."""
+"""Convolution ops: ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``, ``unfold`` (im2col) and
+``fold`` (col2im), as fused Functions with hand-written backwards.
+
+Every convolution is ONE batched BLAS product over an im2col matrix, in a channels-first layout
+chosen so that no operand or result needs a transpose:
+
+* ``cols`` (N, C*prod(K), prod(O)) is a strided window view of the (padded) input made
+  contiguous -- the one copy of the forward. Its rows are (channel, kernel offset) pairs in the
+  order of the weight's flattened ``(C/groups) * prod(K)`` axis, its columns the output pixels.
+* ``out = W2 @ cols`` with ``W2 = weight.reshape(OC, -1)`` broadcast over the batch gives
+  (N, OC, prod(O)), which *is* the NCHW output (no transpose copy). Groups are one more batch
+  axis of the same product: (g, OC/g, Cg*K) @ (N, g, Cg*K, P).
+* ``grad_W = sum_n g_n @ cols_n^T`` (a batched product summed over the batch, in batch chunks
+  when the per-sample weight gradients would take too much memory), ``grad_b`` a channel sum.
+* ``grad_x`` is col2im of ``dcols = W2^T @ g``: ``prod(K)`` strided slice-adds (one per kernel
+  offset, each over the whole batch) into a zero padded buffer, then the padding is cropped. No
+  ``np.add.at``.
+
+The transposed convolution is the adjoint of the convolution: its forward is the convolution's
+input-gradient (col2im) and its input-gradient is a convolution (im2col + product); the weight
+gradient is the same product with the roles of input and upstream gradient swapped. ``unfold``
+and ``fold`` are im2col and col2im themselves (each the other's gradient).
+
+A 1x1 kernel with stride 1 and no padding needs no im2col: the input (N, C, H, W) seen as
+(N, C, H*W) already is ``cols``, so the convolution is a plain matrix product.
+
+Works on NumPy and CuPy arrays (``as_strided`` exists in both).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import functools
+import itertools
+import math
+import threading
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .operands import as_tensor_arg, check_same_device, get_xp
+
+__all__ = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "unfold", "fold",
+]
+
+#: Largest per-sample weight-gradient stack (elements) formed at once by ``_gemm_dw``.
+_DW_CHUNK_ELEMS = 1 << 22
+#: Target size of one batch chunk of im2col columns (kept in cache between copy and product)
+#: once the whole batch's columns exceed ``_CHUNK_ABOVE`` bytes; below that the columns are
+#: formed at once and kept for the weight gradient.
+_CHUNK_BYTES = 1 << 20
+_CHUNK_ABOVE = 1 << 24
+#: Output rows shorter than this are added by col2im as runs of the flattened image.
+_ROWS_SHORT = 64
+
+
+# ----------------------------------------------------------------------------- array kernels
+def _strided(xp: Any, a: Any, shape: tuple, strides: tuple, writeable: bool = False) -> Any:
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)  # pragma: no cover
+
+
+_scratch_local = threading.local()
+
+
+def _scratch(xp: Any, slot: str, shape: tuple, dtype: Any) -> Any:
+    """A reusable uninitialized work array for temporaries that never leave this module (per
+    thread and slot; NumPy only -- CuPy has its own memory pool). Reusing them avoids the page
+    faults of fresh multi-megabyte allocations, which glibc hands back to the OS on free."""
+    n = math.prod(shape)
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    bufs = _scratch_local.__dict__.setdefault("bufs", {})
+    key = (slot, np.dtype(dtype))
+    a = bufs.get(key)
+    if a is None or a.size < n:
+        a = bufs[key] = np.empty(n, dtype=dtype)
+    return a[:n].reshape(shape)
+
+
+def _pad_array(x: Any, pads: tuple) -> Any:
+    """``x`` (N, C, *S) zero-padded by ``pads[d] = (before, after)`` on each spatial dim."""
+    if not any(b or a for b, a in pads):
+        return x
+    xp = get_xp(x)
+    shape = x.shape[:2] + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads))
+    out = xp.zeros(shape, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(b, b + n) for n, (b, _) in
+                                           zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _crop(a: Any, pads: tuple, size: tuple) -> Any:
+    """The inverse of :func:`_pad_array` (a view)."""
+    if not any(b or e for b, e in pads):
+        return a
+    return a[(slice(None), slice(None)) + tuple(slice(b, b + n) for n, (b, _) in
+                                                zip(size, pads))]
+
+
+def _window(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> Any:
+    """The read-only window view ``v[n, c, *k, *o] = src[n, c, *(o * stride + k * dil)]``."""
+    s = src.strides
+    sp = s[2:]
+    return _strided(get_xp(src), src, src.shape[:2] + ksize + osize,
+                    s[:2] + tuple(a * d for a, d in zip(sp, dil))
+                    + tuple(a * t for a, t in zip(sp, stride)))
+
+
+def _im2col(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> Any:
+    """``cols[n, c*prod(K) + k, p] = src[n, c, o(p)*stride + k*dil]``: (N, C*prod(K), prod(O)).
+
+    The window view made C-contiguous by the reshape (one copy; none for a 1x1 kernel at
+    stride 1 on a contiguous input, where the view already is the input)."""
+    n, c = src.shape[:2]
+    return _window(src, ksize, stride, dil, osize).reshape(n, c * math.prod(ksize),
+                                                           math.prod(osize))
+
+
+def _chunk(n: int, per_sample: int, itemsize: int) -> int:
+    """Samples per batch chunk so that one chunk of columns stays cache-sized (``n``: no
+    chunking, when all the columns are small enough)."""
+    size = per_sample * itemsize
+    if n * size <= _CHUNK_ABOVE:
+        return max(n, 1)
+    return max(1, _CHUNK_BYTES // max(size, 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _col2im_keys(ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> tuple:
+    """For each kernel offset: (index into the (N, C, *K, *O) columns, slice of the output)."""
+    keys = []
+    lead = (slice(None), slice(None))
+    for k in itertools.product(*(range(n) for n in ksize)):
+        dst = tuple(slice(i * d, i * d + t * (o - 1) + 1, t)
+                    for i, d, t, o in zip(k, dil, stride, osize))
+        keys.append((lead + k, lead + dst))
+    return tuple(keys)
+
+
+def _col2im_add(dst: Any, cols: Any, ksize: tuple, stride: tuple, dil: tuple,
+                osize: tuple) -> None:
+    """Adjoint of :func:`_im2col`: add the columns (N, C*prod(K), prod(O)) into ``dst``
+    (N, C, *padded size), one strided slice-add per kernel offset."""
+    if 0 in osize or 0 in dst.shape[:2]:
+        return
+    dc = cols.reshape(dst.shape[:2] + ksize + osize)
+    for src, key in _col2im_keys(ksize, stride, dil, osize):
+        dst[key] += dc[src]
+
+
+def _col2im(cols: Any, c: int, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
+            psize: tuple) -> Any:
+    """:func:`_col2im_add` into a fresh zero (N, C, *psize) array."""
+    out = get_xp(cols).zeros((cols.shape[0], c) + psize, dtype=cols.dtype)
+    _col2im_add(out, cols, ksize, stride, dil, osize)
+    return out
+
+
+def _gemm_fwd(w2: Any, cols: Any, groups: int, out: Any = None) -> Any:
+    """``W2 @ cols`` per group: (OC, Cg*K) x (N, C*K, P) -> (N, OC, P) (into ``out``)."""
+    xp = get_xp(cols)
+    if groups == 1:
+        return xp.matmul(w2, cols, out=out)
+    oc = w2.shape[0]
+    n, ck, p = cols.shape
+    wg = w2.reshape(groups, oc // groups, w2.shape[1])
+    o4 = None if out is None else out.reshape(n, groups, oc // groups, p)
+    r = xp.matmul(wg, cols.reshape(n, groups, ck // groups, p), out=o4)
+    return r.reshape(n, oc, p) if out is None else out
+
+
+def _gemm_dcols(w2: Any, g3: Any, groups: int, out: Any = None) -> Any:
+    """``W2^T @ g`` per group: (OC, Cg*K) x (N, OC, P) -> (N, C*K, P) (into ``out``)."""
+    xp = get_xp(g3)
+    if groups == 1:
+        return xp.matmul(w2.T, g3, out=out)
+    oc, cgk = w2.shape
+    n, _, p = g3.shape
+    wg = w2.reshape(groups, oc // groups, cgk).transpose(0, 2, 1)
+    o4 = None if out is None else out.reshape(n, groups, cgk, p)
+    r = xp.matmul(wg, g3.reshape(n, groups, oc // groups, p), out=o4)
+    return r.reshape(n, groups * cgk, p) if out is None else out
+
+
+def _gemm_dw(g3: Any, cols: Any, groups: int) -> Any:
+    """``sum_n g_n @ cols_n^T`` per group: (N, OC, P) x (N, C*K, P) -> (OC, Cg*K).
+
+    A batched product summed over the batch (each sample's product is a well-shaped GEMM; no
+    transpose copy of ``cols``), in chunks of the batch when the stack of per-sample results
+    would exceed ``_DW_CHUNK_ELEMS``."""
+    xp = get_xp(g3)
+    n, oc, p = g3.shape
+    ck = cols.shape[1]
+    ocg, cgk = oc // groups, ck // groups
+    if groups > 1:
+        g3 = g3.reshape(n, groups, ocg, p)
+        cols = cols.reshape(n, groups, cgk, p)
+    per = oc * cgk
+    step = max(1, _DW_CHUNK_ELEMS // max(per, 1))
+    if n <= step:
+        if n == 0:
+            return xp.zeros((oc, cgk), dtype=g3.dtype)
+        return xp.matmul(g3, xp.swapaxes(cols, -1, -2)).sum(axis=0).reshape(oc, cgk)
+    acc = None
+    for i in range(0, n, step):
+        part = xp.matmul(g3[i:i + step], xp.swapaxes(cols[i:i + step], -1, -2)).sum(axis=0)
+        acc = part if acc is None else acc.__iadd__(part)
+    return acc.reshape(oc, cgk)
+
+
+def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
+                     groups: int, w2: Any = None, g3: Any = None,
+                     keep: bool = False) -> tuple[Any, Any, Any]:
+    """For ``cols = im2col(src)``: ``out = W2 @ cols`` (when ``w2`` is given) and
+    ``dw = sum_n g_n @ cols_n^T`` (when ``g3`` is given).
+
+    Unless ``keep`` asks for the whole ``cols`` back (to reuse in backward; only when it is
+    small, see ``_CHUNK_ABOVE``), the columns are copied chunk by chunk of the batch into a
+    reused cache-sized work buffer and consumed while still in cache. A 1x1 kernel at stride 1
+    needs no copy at all: the input itself is ``cols``."""
+    xp = get_xp(src)
+    n, c = src.shape[:2]
+    ck, p = c * math.prod(ksize), math.prod(osize)
+    out = dw = None
+    if src.shape[2:] == osize and all(k == 1 for k in ksize):
+        cols = src.reshape(n, ck, p)  # a view when src is contiguous
+        if cols.base is not None and not cols.flags.c_contiguous:
+            cols = _contig(cols)
+        nb = n
+    else:
+        nb = min(_chunk(n, ck * p, src.itemsize), max(n, 1))
+        cols = _im2col(src, ksize, stride, dil, osize) if keep and nb >= n else None
+    if cols is not None:
+        if w2 is not None:
+            out = _gemm_fwd(w2, cols, groups)
+        if g3 is not None:
+            dw = _gemm_dw(g3, cols, groups)
+        return out, dw, (cols if keep else None)
+    view = _window(src, ksize, stride, dil, osize)
+    buf = _scratch(xp, "cols", (nb,) + view.shape[1:], src.dtype)
+    if w2 is not None:
+        out = xp.empty((n, w2.shape[0], p), dtype=src.dtype)
+    if g3 is not None and n == 0:
+        dw = xp.zeros((g3.shape[1], ck // groups), dtype=src.dtype)
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        b = buf[:m]
+        xp.copyto(b, view[i:i + m])
+        cols = b.reshape(m, ck, p)
+        if w2 is not None:
+            _gemm_fwd(w2, cols, groups, out[i:i + m])
+        if g3 is not None:
+            part = _gemm_dw(g3[i:i + m], cols, groups)
+            dw = part if dw is None else dw.__iadd__(part)
+    return out, dw, None
+
+
+def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride: tuple,
+                    dil: tuple, osize: tuple, psize: tuple) -> Any:
+    """``col2im(W2^T @ g)`` into a zero (N, C, *psize) array, over cache-sized chunks of the
+    batch (each chunk of columns is added into the image while still in cache)."""
+    xp = get_xp(g3)
+    n = g3.shape[0]
+    ck, p = c * math.prod(ksize), math.prod(osize)
+    if (len(osize) > 1 and p and osize[-1] < _ROWS_SHORT and ck >= g3.shape[1]
+            and all(t == 1 for t in stride)):
+        rs = tuple(math.prod(psize[i + 1:]) for i in range(len(psize)))
+        span = sum((o - 1) * r for o, r in zip(osize, rs)) + 1
+        if span <= 1.5 * p:
+            return _col2im_product_flat(w2, g3, groups, c, ksize, dil, osize, psize, rs, span)
+    out = xp.zeros((n, c) + psize, dtype=g3.dtype)
+    nb = _chunk(n, ck * p, g3.itemsize)
+    buf = _scratch(xp, "dcols", (min(nb, n), ck, p), g3.dtype)
+    if nb >= n:
+        _col2im_add(out, _gemm_dcols(w2, g3, groups, buf), ksize, stride, dil, osize)
+        return out
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        cols = _gemm_dcols(w2, g3[i:i + m], groups, buf[:m])
+        _col2im_add(out[i:i + m], cols, ksize, stride, dil, osize)
+    return out
+
+
+def _contig(a: Any) -> Any:
+    return a if a.flags.c_contiguous else get_xp(a).ascontiguousarray(a)
+
+
+def _chan_sum(g3: Any) -> Any:
+    """Per-channel sums (C,) of a contiguous (N, C, P) array."""
+    return get_xp(g3).einsum("ncp->c", g3)
+
+
+def _flat(a: Any) -> Any:
+    """(N, C, *S) -> contiguous (N, C, prod(S))."""
+    return _contig(a).reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
+
+
+# ----------------------------------------------------------------------------- primitives
+class Convolution(Function):
+    """``out[n, o, q] = b[o] + sum_{c, k} W[o, c, k] xpad[n, g(o) Cg + c, q stride + k dil]``
+    over 1, 2 or 3 spatial dims: im2col + one batched GEMM (see the module docstring).
+
+    Called as ``Convolution.apply(x, w, b, stride, pads, dilation, groups)`` with ``x`` batched
+    (N, C, *S), ``w`` (OC, C/groups, *K), ``b`` (OC,) or ``None`` and
+    ``pads[d] = (before, after)``.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dil: tuple,
+                groups: int) -> Any:
+        ksize = w.shape[2:]
+        xpad = _pad_array(x, pads)
+        osize = _blocks(xpad.shape[2:], ksize, stride, dil)
+        oc = w.shape[0]
+        needs = ctx.needs_input_grad
+        keep = bool(needs) and needs[1]
+        out, _, cols = _im2col_products(xpad, ksize, stride, dil, osize, groups,
+                                        w2=w.reshape(oc, -1), keep=keep)
+        if b is not None:
+            out += b.reshape(oc, 1)
+        if needs:
+            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, osize)
+            src = None
+            if needs[1] and (cols is None or get_xp(x).may_share_memory(cols, x)):
+                # chunked (the columns were never stored whole) or a 1x1 kernel whose columns
+                # are x itself: keep the (padded) input and redo im2col in backward. xpad is x
+                # itself when unpadded: in-place changes to x are then detected.
+                src, cols = xpad, None
+            ctx.save_for_backward(w if needs[0] else None, cols, src)
+        return out.reshape((x.shape[0], oc) + osize)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        w, cols, src = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        xshape, wshape, pads, stride, dil, groups, osize = ctx.geom
+        ksize = wshape[2:]
+        g3 = _flat(grad_out)
+        gx = gw = gb = None
+        if nx:
+            psize = tuple(n + b + a for n, (b, a) in zip(xshape[2:], pads))
+            gx = _crop(_col2im_product(w.reshape(wshape[0], -1), g3, groups, xshape[1], ksize,
+                                       stride, dil, osize, psize), pads, xshape[2:])
+        if nw:
+            if cols is not None:
+                gw = _gemm_dw(g3, cols, groups)
+            else:
+                gw = _im2col_products(src, ksize, stride, dil, osize, groups, g3=g3)[1]
+            gw = gw.reshape(wshape)
+        if nb:
+            gb = _chan_sum(g3)
+        return gx, gw, gb, None, None, None, None
+
+
+class ConvolutionTranspose(Function):
+    """The adjoint of :class:`Convolution` in its input (a "deconvolution"):
+    ``out = col2im(W2^T @ x)`` cropped by ``padding``, plus ``b``.
+
+    Called as ``ConvolutionTranspose.apply(x, w, b, stride, padding, output_padding, dilation,
+    groups)`` with ``x`` batched (N, C_in, *S), ``w`` (C_in, OC/groups, *K), ``b`` (OC,) or
+    ``None``. Output size per dim: ``(S - 1) * stride - 2 * padding + dil * (K - 1) +
+    output_padding + 1``.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Any, stride: tuple, padding: tuple, opad: tuple,
+                dil: tuple, groups: int) -> Any:
+        cin = w.shape[0]
+        ksize = w.shape[2:]
+        oc = w.shape[1] * groups
+        isize = x.shape[2:]
+        psize = tuple((i - 1) * s + d * (k - 1) + 1 + o
+                      for i, s, d, k, o in zip(isize, stride, dil, ksize, opad))
+        pads = tuple((p, p) for p in padding)
+        osize = tuple(n - 2 * p for n, p in zip(psize, padding))
+        x3 = _flat(x)
+        out = _col2im_product(w.reshape(cin, -1), x3, groups, oc, ksize, stride, dil, isize,
+                              psize)
+        if any(padding):
+            out = _contig(_crop(out, pads, osize))
+        if b is not None:
+            out += b.reshape((oc,) + (1,) * len(ksize))
+        needs = ctx.needs_input_grad
+        if needs:
+            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, isize)
+            ctx.save_for_backward(w if needs[0] else None, x3 if needs[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        w, x3 = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        xshape, wshape, pads, stride, dil, groups, isize = ctx.geom
+        gx = gw = gb = None
+        if nx or nw:
+            w2 = w.reshape(wshape[0], -1) if nx else None
+            gx, gw, _ = _im2col_products(_pad_array(grad_out, pads), wshape[2:], stride, dil,
+                                         isize, groups, w2=w2, g3=x3 if nw else None)
+            if nx:
+                gx = gx.reshape(xshape)
+            if nw:
+                gw = gw.reshape(wshape)
+        if nb:
+            gb = _chan_sum(_flat(grad_out))
+        return gx, gw, gb, None, None, None, None, None
+
+
+class Unfold(Function):
+    """im2col: ``out[n, c*prod(K) + k, l] = xpad[n, c, o(l) * stride + k * dil]``, shape
+    (N, C*prod(K), L) with ``L`` the number of sliding blocks.
+
+    Called as ``Unfold.apply(x, kernel_size, dilation, pads, stride)``, ``x`` batched."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, ksize: tuple, dil: tuple, pads: tuple, stride: tuple) -> Any:
+        xpad = _pad_array(x, pads)
+        osize = _blocks(xpad.shape[2:], ksize, stride, dil)
+        cols = _im2col(xpad, ksize, stride, dil, osize)
+        if cols.base is not None and get_xp(x).may_share_memory(cols, x):
+            cols = cols.copy()
+        ctx.geom = (x.shape, ksize, dil, pads, stride, osize)
+        return cols
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        xshape, ksize, dil, pads, stride, osize = ctx.geom
+        psize = tuple(n + b + a for n, (b, a) in zip(xshape[2:], pads))
+        g = _col2im(_contig(grad_out), xshape[1], ksize, stride, dil, osize, psize)
+        return _crop(g, pads, xshape[2:]), None, None, None, None
+
+
+class Fold(Function):
+    """col2im: sums the blocks (N, C*prod(K), L) into (N, C, *output_size), overlapping
+    positions added (the adjoint of :class:`Unfold`).
+
+    Called as ``Fold.apply(cols, output_size, kernel_size, dilation, pads, stride)``."""
+
+    @staticmethod
+    def forward(ctx: Any, cols: Any, size: tuple, ksize: tuple, dil: tuple, pads: tuple,
+                stride: tuple) -> Any:
+        c = cols.shape[1] // math.prod(ksize)
+        psize = tuple(n + b + a for n, (b, a) in zip(size, pads))
+        osize = _blocks(psize, ksize, stride, dil)
+        out = _col2im(_contig(cols), c, ksize, stride, dil, osize, psize)
+        ctx.geom = (ksize, dil, pads, stride, osize)
+        return _contig(_crop(out, pads, size))
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        ksize, dil, pads, stride, osize = ctx.geom
+        cols = _im2col(_pad_array(grad_out, pads), ksize, stride, dil, osize)
+        if cols.base is not None and get_xp(grad_out).may_share_memory(cols, grad_out):
+            cols = cols.copy()  # never hand out a view of grad_out
+        return cols, None, None, None, None, None
+
+
+def _blocks(psize: tuple, ksize: tuple, stride: tuple, dil: tuple) -> tuple:
+    """Number of sliding-window positions per dim of a padded size."""
+    return tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(psize, ksize, stride, dil))
+
+
+# ----------------------------------------------------------------------------- argument parsing
+_DIMNAMES = {1: "kW", 2: "kH, kW", 3: "kD, kH, kW"}
+
+
+def _ntuple(v: Any, n: int, op: str, arg: str) -> tuple[int, ...]:
+    """An int or a sequence of 1 or ``n`` ints -> ``n`` ints (PyTorch's expand_param_if_needed)."""
+    if type(v) is int:
+        return (v,) * n
+    if isinstance(v, tuple | list) or (isinstance(v, Tensor) and v.ndim == 1):
+        items = list(v.tolist() if isinstance(v, Tensor) else v)
+        for i, e in enumerate(items):
+            if isinstance(e, bool) or not isinstance(e, int | np.integer):
+                raise TypeError(f"{op}: argument '{arg}' must be a tuple of ints, but found "
+                                f"element of type {type(e).__name__} at pos {i}")
+        if len(items) == 1:
+            return (int(items[0]),) * n
+        if len(items) != n:
+            raise RuntimeError(f"{op}: expected {arg} to be a single integer value or a list of "
+                               f"{n} values to match the convolution dimensions, but got "
+                               f"{arg}={tuple(items)}")
+        return tuple(int(e) for e in items)
+    if isinstance(v, np.integer):
+        return (int(v),) * n
+    raise TypeError(f"{op}: argument '{arg}' must be an int or a tuple of ints, not "
+                    f"{type(v).__name__}")
+
+
+def _positive(t: tuple, op: str, arg: str) -> tuple:
+    if any(e <= 0 for e in t):
+        raise RuntimeError(f"{op}: {arg} must be positive, got {arg}={t}")
+    return t
+
+
+def _groups(groups: Any, op: str) -> int:
+    if isinstance(groups, bool) or not isinstance(groups, int | np.integer):
+        raise TypeError(f"{op}: argument 'groups' must be an int, not {type(groups).__name__}")
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
+    return int(groups)
+
+
+def _operands(op: str, nd: int, input: Any, weight: Any, bias: Any,
+              wlayout: str) -> tuple[Tensor, Tensor, Tensor | None, bool]:
+    """Tensors, same device and dtype, weight and input ranks; returns ``unbatched``."""
+    x = as_tensor_arg(input, op)
+    w = as_tensor_arg(weight, op, "weight")
+    b = None if bias is None else as_tensor_arg(bias, op, "bias")
+    check_same_device(op, x, w, b)
+    ws, xs = tuple(w.shape), tuple(x.shape)
+    if len(ws) != nd + 2:
+        raise RuntimeError(f"{op}: weight must be {nd + 2}-D ({wlayout}, {_DIMNAMES[nd]}), "
+                           f"got weight of shape {ws}")
+    if len(xs) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
+                           f"but got input of shape {xs}")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"{op}: input and weight must have the same dtype, but got "
+                           f"{x.dtype} and {w.dtype} (input shape {xs}, weight shape {ws})")
+    if x.dtype.kind not in "fiu":
+        raise RuntimeError(f"{op}: not implemented for dtype {x.dtype}")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"{op}: input and bias must have the same dtype, but got {x.dtype} "
+                           f"and {b.dtype}")
+    return x, w, b, len(xs) == nd + 1
+
+
+def _check_bias(op: str, b: Tensor | None, oc: int, ws: tuple) -> None:
+    if b is not None and tuple(b.shape) != (oc,):
+        raise RuntimeError(f"{op}: expected bias to be 1-D with {oc} elements to match weight "
+                           f"of shape {ws}, but got bias of shape {tuple(b.shape)}")
+
+
+def _same_pads(ksize: tuple, dil: tuple) -> tuple:
+    """PyTorch's 'same': total ``dil * (k - 1)``, the odd extra element on the right."""
+    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(ksize, dil))
+
+
+def _conv(op: str, nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+          dilation: Any, groups: Any) -> Tensor:
+    x, w, b, unbatched = _operands(op, nd, input, weight, bias,
+                                   "out_channels, in_channels/groups")
+    stride = _positive(_ntuple(stride, nd, op, "stride"), op, "stride")
+    dil = _positive(_ntuple(dilation, nd, op, "dilation"), op, "dilation")
+    groups = _groups(groups, op)
+    ws, xs = tuple(w.shape), tuple(x.shape)
+    ksize = ws[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided "
+                                   f"convolutions (stride={stride})")
+            pads = _same_pads(ksize, dil)
+        else:
+            raise RuntimeError(f"{op}: Invalid padding string {padding!r}, should be one of "
+                               "'valid', 'same'")
+    else:
+        p = _ntuple(padding, nd, op, "padding")
+        if any(e < 0 for e in p):
+            raise RuntimeError(f"{op}: negative padding is not supported, got padding={p}")
+        pads = tuple((e, e) for e in p)
+    oc = ws[0]
+    if oc < groups or oc % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of shape {ws}")
+    c = xs[0] if unbatched else xs[1]
+    if c != ws[1] * groups:
+        g = "" if groups == 1 else f", groups={groups}"
+        raise RuntimeError(f"{op}: expected input with {ws[1] * groups} channels (weight shape "
+                           f"{ws}{g}) but got input of shape {xs}")
+    _check_bias(op, b, oc, ws)
+    sp = xs[-nd:]
+    padded = tuple(n + bb + a for n, (bb, a) in zip(sp, pads))
+    if any(d * (k - 1) + 1 > n for n, k, d in zip(padded, ksize, dil)):
+        eff = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dil))
+        raise RuntimeError(f"{op}: kernel size {ksize} (dilated {eff}) can't be greater than "
+                           f"the padded input size {padded} (input shape {xs}, padding "
+                           f"{tuple(pp for pp, _ in pads)})")
+    if unbatched:
+        x = x.unsqueeze(0)
+        return Convolution.apply(x, w, b, stride, pads, dil, groups).squeeze(0)
+    return Convolution.apply(x, w, b, stride, pads, dil, groups)
+
+
+def _conv_transpose(op: str, nd: int, input: Any, weight: Any, bias: Any, stride: Any,
+                    padding: Any, output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    x, w, b, unbatched = _operands(op, nd, input, weight, bias,
+                                   "in_channels, out_channels/groups")
+    if isinstance(padding, str):
+        raise TypeError(f"{op}: argument 'padding' must be a tuple of ints, not str "
+                        f"({padding!r}; 'same'/'valid' are for convolutions only)")
+    stride = _positive(_ntuple(stride, nd, op, "stride"), op, "stride")
+    dil = _positive(_ntuple(dilation, nd, op, "dilation"), op, "dilation")
+    pad = _ntuple(padding, nd, op, "padding")
+    opad = _ntuple(output_padding, nd, op, "output_padding")
+    groups = _groups(groups, op)
+    if any(e < 0 for e in pad):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={pad}")
+    if any(e < 0 for e in opad):
+        raise RuntimeError(f"{op}: negative output_padding is not supported, got "
+                           f"output_padding={opad}")
+    if any(o >= s and o >= d for o, s, d in zip(opad, stride, dil)):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={opad}, stride={stride}, "
+                           f"dilation={dil}")
+    ws, xs = tuple(w.shape), tuple(x.shape)
+    if ws[0] < groups or ws[0] % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of shape {ws}")
+    c = xs[0] if unbatched else xs[1]
+    if c != ws[0]:
+        g = "" if groups == 1 else f", groups={groups}"
+        raise RuntimeError(f"{op}: expected input with {ws[0]} channels (weight shape {ws}{g}) "
+                           f"but got input of shape {xs}")
+    oc = ws[1] * groups
+    _check_bias(op, b, oc, ws)
+    sp = xs[-nd:]
+    osize = tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1
+                  for i, s, p, d, k, o in zip(sp, stride, pad, dil, ws[2:], opad))
+    if any(n <= 0 for n in osize):
+        raise RuntimeError(f"{op}: Given input size per channel {sp}, the calculated output "
+                           f"size per channel {osize} is too small (weight shape {ws}, "
+                           f"stride {stride}, padding {pad})")
+    if unbatched:
+        x = x.unsqueeze(0)
+        return ConvolutionTranspose.apply(x, w, b, stride, pad, opad, dil, groups).squeeze(0)
+    return ConvolutionTranspose.apply(x, w, b, stride, pad, opad, dil, groups)
+
+
+# ----------------------------------------------------------------------------- public API
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation ``out[n, o, l] = b[o] + sum_{c, k} W[o, c, k] x[n, c, l*s + k*d]``.
+
+    Args:
+        input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+        weight: ``(C_out, C_in / groups, kW)``.
+        bias: ``(C_out,)``; optional.
+        stride, padding, dilation, groups: as :func:`conv2d` (one spatial dim).
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> x = lightgrad.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+        >>> F.conv1d(x, lightgrad.tensor([[[1.0, -1.0]]]))
+        tensor([[[-1., -1., -1.]]])
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation (PyTorch's ``conv2d``):
+    ``out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] xpad[n, c, i*sH + u*dH, j*sW + v*dW]``
+    (``c`` running over the input channels of ``o``'s group).
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: ``(C_out, C_in / groups, kH, kW)``.
+        bias: ``(C_out,)``; optional.
+        stride: int or ``(sH, sW)``.
+        padding: int, ``(pH, pW)`` (zeros on both sides), ``"valid"`` (none) or ``"same"``
+            (output size = input size; stride 1 only; an odd total puts the extra zero on the
+            right/bottom, as PyTorch).
+        dilation: int or ``(dH, dW)``: spacing between kernel taps.
+        groups: split the channels into ``groups`` independent convolutions;
+            ``C_in`` and ``C_out`` must be divisible by it.
+
+    Shape:
+        Output ``(N, C_out, H_out, W_out)`` with
+        ``H_out = (H + 2 pH - dH (kH - 1) - 1) // sH + 1`` (likewise ``W_out``).
+
+    Example (the seeds' 5x5 image and 3x3 filter):
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> x = lightgrad.tensor([[3., 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3],
+        ...                       [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
+        >>> k = lightgrad.tensor([[0., 1, 2], [2, 2, 0], [0, 1, 2]])
+        >>> F.conv2d(x.reshape(1, 1, 5, 5), k.reshape(1, 1, 3, 3))
+        tensor([[[[12., 12., 17.],
+                  [10., 17., 19.],
+                  [ 9.,  6., 14.]]]])
+        >>> F.conv2d(x[None, None], k[None, None], padding=1, stride=2).shape
+        lightgrad.Size([1, 1, 3, 3])
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation over ``(N, C_in, D, H, W)`` (or unbatched) input with a
+    ``(C_out, C_in / groups, kD, kH, kW)`` weight; arguments as :func:`conv2d`.
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> F.conv3d(lightgrad.ones(1, 2, 4, 4, 4), lightgrad.ones(3, 2, 2, 2, 2)).shape
+        lightgrad.Size([1, 3, 3, 3, 3])
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """1-D transposed convolution (the gradient of :func:`conv1d` with respect to its input);
+    arguments as :func:`conv_transpose2d`.
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> F.conv_transpose1d(lightgrad.tensor([[[1.0, 2.0]]]), lightgrad.ones(1, 1, 3))
+        tensor([[[1., 3., 3., 2.]]])
+    """
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """2-D transposed convolution ("deconvolution"): each input pixel scatters ``weight``
+    times its value into the output, at ``stride`` spacing; overlaps add.
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: ``(C_in, C_out / groups, kH, kW)`` (PyTorch's transposed layout).
+        bias: ``(C_out,)``; optional.
+        stride: int or pair.
+        padding: int or pair: ``dilation * (k - 1) - padding`` zeros are implicitly added
+            around the input, i.e. ``padding`` rows/columns are cropped from each side of the
+            full output.
+        output_padding: int or pair, extra size added to one side of the output (must be
+            smaller than the stride or the dilation); resolves the ambiguity of the size.
+        groups: as :func:`conv2d`.
+        dilation: int or pair.
+
+    Shape:
+        ``H_out = (H - 1) sH - 2 pH + dH (kH - 1) + output_padding + 1`` (likewise ``W_out``).
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> F.conv_transpose2d(lightgrad.ones(1, 1, 2, 2), lightgrad.ones(1, 1, 2, 2),
+        ...                    stride=2).shape
+        lightgrad.Size([1, 1, 4, 4])
+        >>> F.conv_transpose2d(lightgrad.ones(1, 1, 2, 2), lightgrad.ones(1, 1, 2, 2))
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """3-D transposed convolution; arguments as :func:`conv_transpose2d`.
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> F.conv_transpose3d(lightgrad.ones(1, 2, 2, 2, 2), lightgrad.ones(2, 1, 2, 2, 2),
+        ...                    stride=2).shape
+        lightgrad.Size([1, 1, 4, 4, 4])
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def _window_args(op: str, kernel_size: Any, dilation: Any, padding: Any,
+                 stride: Any) -> tuple[tuple, tuple, tuple, tuple]:
+    k = _positive(_ntuple(kernel_size, 2, op, "kernel_size"), op, "kernel_size")
+    d = _positive(_ntuple(dilation, 2, op, "dilation"), op, "dilation")
+    p = _ntuple(padding, 2, op, "padding")
+    if any(e < 0 for e in p):
+        raise RuntimeError(f"{op}: padding must be non-negative, got padding={p}")
+    s = _positive(_ntuple(stride, 2, op, "stride"), op, "stride")
+    return k, d, tuple((e, e) for e in p), s
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """im2col: extract sliding ``kernel_size`` blocks of a batched image as columns,
+    ``out[n, c*kH*kW + u*kW + v, l] = xpad[n, c, i_l*sH + u*dH, j_l*sW + v*dW]``.
+
+    Args:
+        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+        kernel_size, dilation, padding, stride: int or pair each.
+
+    Shape:
+        Output ``(N, C * kH * kW, L)``, ``L`` the number of block positions
+        (``prod((size + 2p - d (k - 1) - 1) // s + 1)``).
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> x = lightgrad.arange(9.0).reshape(1, 1, 3, 3)
+        >>> F.unfold(x, 2)
+        tensor([[[0., 1., 3., 4.],
+                 [1., 2., 4., 5.],
+                 [3., 4., 6., 7.],
+                 [4., 5., 7., 8.]]])
+    """
+    op = "unfold"
+    x = as_tensor_arg(input, op)
+    k, d, pads, s = _window_args(op, kernel_size, dilation, padding, stride)
+    xs = tuple(x.shape)
+    if len(xs) not in (3, 4):
+        raise RuntimeError(f"{op}: expected 3-D (unbatched) or 4-D (batched) input, but got "
+                           f"input of shape {xs}")
+    blocks = _blocks(tuple(n + 2 * p for n, (p, _) in zip(xs[-2:], pads)), k, s, d)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"{op}: Given input with spatial size {xs[-2:]}, kernel_size={k}, "
+                           f"dilation={d}, padding={tuple(p for p, _ in pads)}, calculated "
+                           f"shape of the array of sliding blocks as {blocks}, but its "
+                           "components must be at least one.")
+    if len(xs) == 3:
+        return Unfold.apply(x.unsqueeze(0), k, d, pads, s).squeeze(0)
+    return Unfold.apply(x, k, d, pads, s)
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """col2im: sum sliding blocks (the columns of :func:`unfold`) back into an image;
+    overlapping positions add up, so ``fold(unfold(x))`` multiplies each pixel by the number of
+    blocks covering it.
+
+    Args:
+        input: ``(N, C * kH * kW, L)`` or unbatched ``(C * kH * kW, L)``.
+        output_size: int or ``(H, W)``, the image size.
+        kernel_size, dilation, padding, stride: int or pair each, as for the :func:`unfold`
+            that made the blocks.
+
+    Example:
+        >>> import lightgrad
+        >>> import lightgrad.nn.functional as F
+        >>> F.fold(lightgrad.ones(1, 4, 4), (3, 3), 2)
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
+    op = "fold"
+    x = as_tensor_arg(input, op)
+    size = _positive(_ntuple(output_size, 2, op, "output_size"), op, "output_size")
+    k, d, pads, s = _window_args(op, kernel_size, dilation, padding, stride)
+    xs = tuple(x.shape)
+    if len(xs) not in (2, 3):
+        raise RuntimeError(f"{op}: expected 2-D (unbatched) or 3-D (batched) input, but got "
+                           f"input of shape {xs}")
+    ck, n_blocks = xs[-2], xs[-1]
+    kk = k[0] * k[1]
+    if ck % kk:
+        raise RuntimeError(f"{op}: Expected size of input's dimension {len(xs) - 2} to be "
+                           f"divisible by the product of kernel_size, but got "
+                           f"input.size({len(xs) - 2})={ck} and kernel_size={k} (input shape "
+                           f"{xs})")
+    blocks = _blocks(tuple(n + 2 * p for n, (p, _) in zip(size, pads)), k, s, d)
+    if any(b < 1 for b in blocks) or math.prod(blocks) != n_blocks:
+        raise RuntimeError(f"{op}: Given output_size={size}, kernel_size={k}, dilation={d}, "
+                           f"padding={tuple(p for p, _ in pads)}, stride={s}, expected size of "
+                           f"input's dimension {len(xs) - 1} to match the calculated number of "
+                           f"sliding blocks {blocks[0]} * {blocks[1]} = {math.prod(blocks)}, "
+                           f"but got input.size({len(xs) - 1})={n_blocks} (input shape {xs})")
+    if len(xs) == 2:
+        return Fold.apply(x.unsqueeze(0), size, k, d, pads, s).squeeze(0)
+    return Fold.apply(x, size, k, d, pads, s)
+
+
+def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, dil: tuple,
+                         osize: tuple, psize: tuple, rs: tuple, span: int) -> Any:
+    """:func:`_col2im_product` for stride 1 with short output rows, on flattened images.
+
+    The output pixels are embedded in the padded image's flat index (``q = sum o_i rs_i``,
+    ``rs`` its row strides), so ``g`` becomes (N, OC, span) with zeros in the gaps between rows
+    and the column of kernel offset ``k`` adds into ONE contiguous run ``[off_k, off_k + span)``
+    of the flat image: long vectorized adds instead of one short add per output row. The
+    products grow by ``span / prod(osize)`` (at most 1.5x, checked by the caller)."""
+    xp = get_xp(g3)
+    n, oc = g3.shape[:2]
+    it = g3.itemsize
+    ge = _scratch(xp, "gext", (n, oc, span), g3.dtype)
+    ge.fill(0)
+    gv = _strided(xp, ge, (n, oc) + osize, (oc * span * it, span * it) + tuple(r * it for r in rs),
+                  writeable=True)
+    gv[...] = g3.reshape((n, oc) + osize)
+    ck = c * math.prod(ksize)
+    out = xp.zeros((n, c, math.prod(psize)), dtype=g3.dtype)
+    offs = _flat_offsets(ksize, dil, rs)
+    nb = _chunk(n, ck * span, it)
+    buf = _scratch(xp, "dcols", (min(nb, n), ck, span), g3.dtype)
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        cols = _gemm_dcols(w2, ge[i:i + m], groups, buf[:m]).reshape(m, c, len(offs), span)
+        dst = out[i:i + m]
+        for j, off in enumerate(offs):
+            dst[:, :, off:off + span] += cols[:, :, j]
+    return out.reshape((n, c) + psize)
+
+
+@functools.lru_cache(maxsize=512)
+def _flat_offsets(ksize: tuple, dil: tuple, rs: tuple) -> tuple[int, ...]:
+    """Flat-image offset of each kernel tap (row strides ``rs``), in weight order."""
+    return tuple(sum(i * d * r for i, d, r in zip(k, dil, rs))
+                 for k in itertools.product(*(range(m) for m in ksize)))
