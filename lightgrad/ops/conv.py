@@ -210,7 +210,7 @@ def _gemm_dw(g3: Any, cols: Any, groups: int) -> Any:
     for i in range(0, n, step):
         part = xp.matmul(g3[i:i + step], xp.swapaxes(cols[i:i + step], -1, -2)).sum(axis=0)
         acc = part if acc is None else acc.__iadd__(part)
-    return acc.reshape(oc, cgk)
+    return acc.reshape(oc, cgk)  # type: ignore[union-attr]
 
 
 def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
@@ -253,7 +253,7 @@ def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: t
         xp.copyto(b, view[i:i + m])
         cols = b.reshape(m, ck, p)
         if w2 is not None:
-            _gemm_fwd(w2, cols, groups, out[i:i + m])
+            _gemm_fwd(w2, cols, groups, out[i:i + m])  # type: ignore[index]
         if g3 is not None:
             part = _gemm_dw(g3[i:i + m], cols, groups)
             dw = part if dw is None else dw.__iadd__(part)
