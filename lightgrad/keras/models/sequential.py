@@ -106,7 +106,17 @@ class Sequential(Model):
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         x = inputs
         for layer in self._stack:
-            x = layer(x, training=training) if _takes_training(layer) else layer(x)
+            kwargs = {"training": training} if _takes_training(layer) else {}
+            if mask is not None and _takes_arg(layer, "mask"):
+                kwargs["mask"] = mask
+            y = layer(x, **kwargs)
+            # Keras's mask propagation: a layer's compute_mask gives the next layer's mask;
+            # layers without one pass it on only if they declare supports_masking
+            if hasattr(layer, "compute_mask"):
+                mask = layer.compute_mask(x, mask)
+            elif not getattr(layer, "supports_masking", False):
+                mask = None
+            x = y
         return x
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -146,3 +156,12 @@ def _takes_training(layer: Layer) -> bool:
     from .model import _accepts_training
 
     return _accepts_training(layer)
+
+
+def _takes_arg(layer: Layer, arg: str) -> bool:
+    import inspect
+
+    try:
+        return arg in inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return False
