@@ -914,9 +914,8 @@ class Trainer(_MixinBase):
         return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _call_model(self, x: Any, training: bool) -> Any:
-        if _accepts(self.call, "training"):
-            return self(x, training=training)
-        return self(x)
+        # Layer.__call__ hands ``training`` to ``call`` when it takes it, and to nested layers
+        return self(x, training=training)
 
     def train_step(self, data: Any) -> dict:
         """One optimization step on a batch ``x``, ``(x, y)`` or ``(x, y, sample_weight)``;

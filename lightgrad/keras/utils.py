@@ -24,8 +24,9 @@ import numpy as np
 from ..tensor import Tensor
 from .metrics import classification_report, confusion_matrix
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_model", "model_to_dot",
-           "Progbar", "PyDataset", "Sequence", "confusion_matrix", "classification_report"]
+__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "clear_session",
+           "plot_model", "model_to_dot", "Progbar", "PyDataset", "Sequence",
+           "confusion_matrix", "classification_report"]
 
 
 # ============================================================================== arrays
@@ -90,6 +91,38 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     norm = np.atleast_1d(np.linalg.norm(arr, order, axis))
     norm[norm == 0] = 1
     return arr / np.expand_dims(norm, axis)
+
+
+def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32",
+                  padding: str = "pre", truncating: str = "pre", value: Any = 0.0) -> np.ndarray:
+    """``keras.utils.pad_sequences``: sequences padded (and truncated) to one length, Keras's
+    defaults (padding and truncating at the start). See :func:`lightgrad.text.pad_sequences`.
+
+    Example:
+        >>> from lightgrad import keras
+        >>> keras.utils.pad_sequences([[1, 2, 3], [4, 5]], maxlen=3)
+        array([[1, 2, 3],
+               [0, 4, 5]], dtype=int32)
+    """
+    from ..text import pad_sequences as _pad
+
+    return _pad(sequences, maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating,
+                value=value)
+
+
+def clear_session() -> None:
+    """Forget the layer names given so far, as Keras's ``keras.utils.clear_session()``: the
+    next ``Dense`` is ``dense`` again.
+
+    Example:
+        >>> from lightgrad import keras
+        >>> keras.utils.clear_session()
+        >>> [keras.layers.Dense(1).name, keras.layers.Dense(1).name]
+        ['dense', 'dense_1']
+    """
+    from .layers.layer import reset_names
+
+    reset_names()
 
 
 def set_random_seed(seed: int) -> None:

@@ -395,7 +395,6 @@ class MultiHeadAttention(ActivityRegularized, Layer):
         P = int(np.prod(self._out))
         b = self.output_bias.reshape(P) if self.use_bias else None
         out = F.linear(o, w.reshape(H * vd, P).T, b).reshape((B, T) + self._out)  # type: ignore
-        self._record_activity(out)
         if return_attention_scores:
             return out, scores
         return out

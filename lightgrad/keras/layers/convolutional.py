@@ -17,7 +17,6 @@ functional op; the skin only moves axes and pads:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from ...tensor import Tensor
 from .. import activations as _act
 from .. import initializers as _init
 from .. import regularizers as _reg
-from .layer import Layer, unique_name
+from .layer import Layer, _snake, unique_name
 
 __all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1D",
            "Convolution2D", "Convolution1DTranspose", "Convolution2DTranspose"]
@@ -40,8 +39,7 @@ def keras_name(cls_name: str) -> str:
     """Keras's default layer name for a class: ``Conv2D`` -> ``conv2d``, ``SimpleRNN`` ->
     ``simple_rnn``, ``MultiHeadAttention`` -> ``multi_head_attention`` (Keras's
     ``to_snake_case``: no underscore between a digit and a capital)."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
-    return unique_name(re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower())
+    return unique_name(_snake(cls_name))
 
 
 def named(cls: type, kwargs: dict) -> dict:
@@ -157,23 +155,11 @@ def check_weight_list(layer: Layer, weights: list, shapes: list[tuple]) -> list[
 
 
 class ActivityRegularized:
-    """Mixin: an ``activity_regularizer`` penalty on the layer's latest output, as Keras 3
-    records it (``regularizer(output)``, not divided by the batch size)."""
-
-    activity_regularizer: Any
-    _activity_losses: list
-    _extra_losses: list
+    """Mixin: the ``activity_regularizer`` argument (the penalty itself is recorded on every
+    call by :meth:`Layer.__call__`, as Keras 3 does for every layer)."""
 
     def _init_activity(self, activity_regularizer: Any) -> None:
         self.activity_regularizer = _reg.get(activity_regularizer)
-        self.__dict__["_activity_losses"] = []
-        if self.activity_regularizer is not None:
-            self._extra_losses.append(
-                lambda: sum(self._activity_losses) if self._activity_losses else 0.0)
-
-    def _record_activity(self, out: Any) -> None:
-        if self.activity_regularizer is not None and isinstance(out, Tensor):
-            self._activity_losses[:] = [self.activity_regularizer(out)]
 
 
 # ============================================================================ convolutions
@@ -368,7 +354,6 @@ class _Conv(_BaseConv):
         fn = F.conv1d if self.rank == 1 else F.conv2d
         y = fn(x, conv.weight, conv.bias, conv.stride, padding, conv.dilation, conv.groups)
         out = self.activation(to_data_format(y, self.data_format))
-        self._record_activity(out)
         return out
 
 
@@ -429,7 +414,6 @@ class _ConvTranspose(_BaseConv):
         if any(c for pair in self._crop for c in pair):
             y = F.pad(y, tuple(-c for c in flat_pads(self._crop)))  # negative pads crop
         out = self.activation(to_data_format(y, self.data_format))
-        self._record_activity(out)
         return out
 
 

@@ -78,6 +78,8 @@ class Dense(Layer):
         lightgrad.Size([2, 3])
     """
 
+    supports_masking = True  # the mask of the input passes through unchanged
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None,
@@ -95,7 +97,6 @@ class Dense(Layer):
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
         self.activity_regularizer = _reg.get(activity_regularizer)
-        self.__dict__["_activity_losses"] = []
 
     def build(self, input_shape: Any) -> None:
         in_features = input_shape[-1]
@@ -114,9 +115,6 @@ class Dense(Layer):
             self._extra_losses.append(lambda: self.kernel_regularizer(self.linear.weight))
         if self.bias_regularizer is not None and self.use_bias:
             self._extra_losses.append(lambda: self.bias_regularizer(self.linear.bias))
-        if self.activity_regularizer is not None:
-            self._extra_losses.append(lambda: sum(self._activity_losses) if
-                                      self._activity_losses else 0.0 * self.linear.weight.sum())
         self.built = True
 
     @property
@@ -155,10 +153,7 @@ class Dense(Layer):
     def call(self, inputs: Tensor, training: Any = None) -> Tensor:
         if inputs.dtype != self.linear.weight.dtype:  # Keras casts inputs to the layer dtype
             inputs = inputs.to(self.linear.weight.dtype)
-        out = self.activation(self.linear(inputs))
-        if self.activity_regularizer is not None:
-            self._activity_losses[:] = [self.activity_regularizer(out) / inputs.shape[0]]
-        return out
+        return self.activation(self.linear(inputs))
 
     def get_config(self) -> dict:
         cfg = super().get_config()
@@ -177,6 +172,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function (a name like ``"relu"`` or a callable)."""
 
+    supports_masking = True  # the mask of the input passes through unchanged
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = _act.get(activation)
@@ -193,6 +190,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Zeroes a fraction ``rate`` of the inputs during training, scaling the rest by
     1/(1-rate); the identity at inference. Holds an ``nn.Dropout``."""
+
+    supports_masking = True  # the mask of the input passes through unchanged
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
                  **kwargs: Any) -> None:

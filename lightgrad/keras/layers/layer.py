@@ -9,7 +9,11 @@ graph instead of computing.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import re
+import threading
 from collections import defaultdict
 from typing import Any
 
@@ -22,11 +26,17 @@ from ...nn.parameter import Parameter
 from ...tensor import Tensor
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
+#: per thread, how many concrete Layer calls are in progress (0: the next is an outermost one)
+_call_state = threading.local()
 
 
 def _snake(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    """Keras 3's ``to_snake_case``: ``Conv2DTranspose`` -> ``conv2d_transpose``, ``SimpleRNN``
+    -> ``simple_rnn``, ``GlobalAveragePooling2D`` -> ``global_average_pooling2d`` (no
+    underscore between a digit and a capital; characters outside ``\\w`` dropped)."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def unique_name(base: str) -> str:
@@ -90,6 +100,65 @@ def _map(fn: Any, x: Any) -> Any:
     return fn(x)
 
 
+def _map_nested(fn: Any, x: Any) -> Any:
+    """``fn`` applied to every leaf of nested lists, tuples and dicts (call arguments)."""
+    if isinstance(x, list | tuple):
+        return type(x)(_map_nested(fn, v) for v in x)
+    if isinstance(x, dict):
+        return {k: _map_nested(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def _keras_tensors(x: Any) -> list[KerasTensor]:
+    """The symbolic tensors among the leaves of nested lists, tuples and dicts."""
+    out: list[KerasTensor] = []
+    _map_nested(lambda v: out.append(v) if isinstance(v, KerasTensor) else None, x)
+    return out
+
+
+def _zeros_like_symbolic(k: KerasTensor) -> Tensor:
+    """A batch of 2 zeros of ``k``'s shape (unknown sizes as 1) for shape inference."""
+    shape = (2,) + tuple(1 if s is None else s for s in k.shape[1:])
+    return Tensor._make(np.zeros(shape, dtype=k.dtype))
+
+
+def _any_mask(mask: Any) -> bool:
+    return any(m is not None for m in _flatten(mask))
+
+
+def call_with_mask(layer: Layer, inputs: Any, mask: Any, kwargs: dict) -> tuple[Any, Any]:
+    """Call ``layer`` on ``inputs`` as Keras propagates masks, and return ``(outputs,
+    output_mask)``.
+
+    ``mask`` is the mask of ``inputs`` (the same structure: one mask per input tensor, ``None``
+    where there is none). The layer gets it as ``mask=`` when its ``call`` takes a ``mask`` and
+    the caller passed none; its output mask is ``layer.compute_mask(inputs, mask)`` (the mask
+    passed on unchanged by a layer with ``supports_masking``, ``None`` otherwise).
+    """
+    if "mask" in kwargs and kwargs["mask"] is not None:
+        mask = kwargs["mask"]
+    elif _any_mask(mask) and _call_takes(type(layer), "mask"):
+        kwargs = dict(kwargs, mask=mask)
+    out = layer(inputs, **kwargs)
+    if not _any_mask(mask) and type(layer).compute_mask is Layer.compute_mask:
+        return out, None  # the common case: nothing to propagate, nothing created
+    return out, layer.compute_mask(inputs, mask if _any_mask(mask) else None)
+
+
+def _call_takes(cls: type, arg: str) -> bool:
+    """Whether ``cls.call`` has a parameter named ``arg`` (cached per class)."""
+    key = (cls, arg)
+    if key not in _takes_cache:
+        try:
+            _takes_cache[key] = arg in inspect.signature(cls.call).parameters  # type: ignore
+        except (TypeError, ValueError):
+            _takes_cache[key] = False
+    return _takes_cache[key]
+
+
+_takes_cache: dict[tuple[type, str], bool] = {}
+
+
 class Layer(Module):
     """Base class of Keras layers.
 
@@ -99,14 +168,25 @@ class Layer(Module):
         dtype: the weights' dtype (default float32).
         input_shape: Keras 2 style: the input shape without the batch dimension, for the first
             layer of a ``Sequential``.
+        activity_regularizer: a penalty on the layer's outputs added to ``losses`` on each
+            call: ``regularizer(output) / batch_size`` per output tensor (Keras 3 since its
+            fix of the documented batch-size normalization, keras-team/keras#22021).
 
     Subclasses create weights in ``build(input_shape)`` (with :meth:`add_weight` or by assigning
     ``nn`` modules) and compute in ``call(inputs, training=None)``.
+
+    Masks (Keras's): a layer whose ``call`` takes ``mask`` receives its input's mask in a
+    ``Sequential`` or functional model; ``compute_mask(inputs, previous_mask)`` gives the mask
+    of its output, by default the input's mask when ``supports_masking`` is true (the layer
+    keeps the time steps, e.g. ``Dense``, ``Dropout``) and ``None`` otherwise.
     """
+
+    #: whether the layer passes its input's mask on (see :meth:`compute_mask`)
+    supports_masking: bool = False
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, input_dim: int | None = None, batch_size: Any = None,
-                 **kwargs: Any) -> None:
+                 activity_regularizer: Any = None, **kwargs: Any) -> None:
         kwargs.pop("autocast", None)
         kwargs.pop("dynamic", None)
         if kwargs:
@@ -123,6 +203,10 @@ class Layer(Module):
         d["_input_shape_arg"] = None if input_shape is None else tuple(input_shape)
         d["_extra_losses"] = []
         d["_build_shape"] = None
+        from ..regularizers import get as get_regularizer
+
+        d["activity_regularizer"] = get_regularizer(activity_regularizer)
+        d["_activity_losses"] = []
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape: Any) -> None:
@@ -162,23 +246,81 @@ class Layer(Module):
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         flat = _flatten(inputs)
-        if any(isinstance(x, KerasTensor) for x in flat):
+        if any(isinstance(x, KerasTensor) for x in flat) or _keras_tensors(kwargs):
             return self._call_symbolic(inputs, *args, **kwargs)
         inputs = _map(lambda x: x if isinstance(x, Tensor) or x is None else to_tensor(x),
                       inputs)
         self._maybe_build(_map(lambda t: None if t is None else tuple(t.shape), inputs))
-        return super().__call__(inputs, *args, **kwargs)
+        # Keras's ``training`` resolution: the explicit argument, else the enclosing call's
+        # value, else inference (a direct ``model(x)`` runs Dropout/BatchNorm in inference
+        # mode, as in Keras; ``fit`` passes ``training=True``)
+        depth = getattr(_call_state, "depth", 0)
+        training = kwargs.get("training")
+        training = (getattr(_call_state, "training", False) if depth else False) \
+            if training is None else bool(training)
+        if call_takes_training(type(self)):
+            kwargs["training"] = training
+        else:  # Keras drops the flag for a ``call`` without it (the mode still applies)
+            kwargs.pop("training", None)
+        toggle = depth == 0 and self.training != training
+        if toggle:  # layers that read their own mode (and their nn modules) follow it too
+            self.train(training)
+        outer_training = getattr(_call_state, "training", False)
+        _call_state.training = training
+        try:
+            with self._outermost_call():
+                out = super().__call__(inputs, *args, **kwargs)
+                if self.activity_regularizer is not None:
+                    self._record_activity(out)
+        finally:
+            _call_state.training = outer_training
+            if toggle:
+                self.train(not training)
+        return out
+
+    def _outermost_call(self) -> Any:
+        """A context for one call: the outermost call (a model's, or a lone layer's) first
+        forgets the activity penalties of the previous call, as Keras clears its losses."""
+        @contextlib.contextmanager
+        def scope() -> Any:
+            depth = getattr(_call_state, "depth", 0)
+            if depth == 0:
+                for m in self.modules():
+                    if isinstance(m, Layer) and m._activity_losses:
+                        m._activity_losses.clear()
+            _call_state.depth = depth + 1
+            try:
+                yield
+            finally:
+                _call_state.depth = depth
+
+        return scope()
+
+    def _record_activity(self, outputs: Any) -> None:
+        """Keras 3's activity penalty: ``regularizer(output) / batch_size`` for each output
+        tensor (0-d outputs are not divided; an empty batch adds 0)."""
+        for out in _flatten(outputs):
+            if not isinstance(out, Tensor):
+                continue
+            penalty = self.activity_regularizer(out)
+            if out.ndim > 0:
+                batch = out.shape[0]
+                penalty = penalty / batch if batch else penalty * 0.0
+            self._activity_losses.append(penalty)
 
     def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        """Functional API: infer the output shape by running on a batch of 2 zeros."""
-        dummy = _map(lambda k: Tensor._make(np.zeros((2,) + tuple(
-            1 if s is None else s for s in k.shape[1:]), dtype=k.dtype)), inputs)
+        """Functional API: infer the output shape by running on a batch of 2 zeros. Symbolic
+        tensors among the keyword arguments (e.g. an RNN's ``initial_state``) are inputs of
+        the call too: they get zeros for the inference and stay in the recorded node."""
+        dummy = _map(_zeros_like_symbolic, inputs)
+        dummy_kwargs = _map_nested(
+            lambda v: _zeros_like_symbolic(v) if isinstance(v, KerasTensor) else v, kwargs)
         self._maybe_build(_map(lambda k: k.shape, inputs))
         was = self.training
         self.eval()
         try:
             with no_grad():
-                out = Module.__call__(self, dummy, *args, **kwargs)
+                out = Module.__call__(self, dummy, *args, **dummy_kwargs)
         finally:
             self.train(was)
         counter = iter(range(len(_flatten(out))))
@@ -272,12 +414,19 @@ class Layer(Module):
 
     @property
     def losses(self) -> list[Tensor]:
-        """Regularization penalties of this layer and its sublayers (computed now)."""
+        """Regularization penalties of this layer and its sublayers: the weight penalties
+        (computed now) and the activity penalties of the latest call."""
         out: list[Tensor] = []
         for m in self.modules():
             if isinstance(m, Layer):
                 out.extend(f() for f in m._extra_losses)
+                out.extend(m._activity_losses)
         return out
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The mask of the output for ``inputs`` whose mask is ``previous_mask``: passed on
+        unchanged when the layer ``supports_masking``, else ``None`` (Keras's default)."""
+        return previous_mask if self.supports_masking else None
 
     def add_loss(self, loss: Any) -> None:
         self._extra_losses.append(loss if callable(loss) else (lambda: loss))
@@ -289,6 +438,10 @@ class Layer(Module):
                                "dtype": str(self._dtype)}
         if self._input_shape_arg is not None:
             cfg["input_shape"] = list(self._input_shape_arg)
+        if self.activity_regularizer is not None:
+            from ..regularizers import serialize
+
+            cfg["activity_regularizer"] = serialize(self.activity_regularizer)
         return cfg
 
     @classmethod
@@ -308,3 +461,13 @@ class Layer(Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name}"
+
+
+@functools.cache
+def call_takes_training(cls: type) -> bool:
+    """Whether ``cls.call`` takes ``training`` (cached per class: this runs on every call)."""
+    try:
+        params = inspect.signature(cls.call).parameters  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())

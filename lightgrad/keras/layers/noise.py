@@ -13,6 +13,11 @@ __all__ = ["GaussianNoise"]
 
 
 class GaussianNoise(Layer):
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` in training (the
+    identity at inference)."""
+
+    supports_masking = True  # the mask of the input passes through unchanged
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.stddev, self.seed = float(stddev), seed

@@ -18,6 +18,8 @@ class BatchNormalization(Layer):
     averages at inference. Holds an ``nn.BatchNorm1d`` applied to the feature axis moved last.
     Keras's ``momentum`` m is PyTorch's 1 - m."""
 
+    supports_masking = True  # the mask of the input passes through unchanged
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
                  center: bool = True, scale: bool = True, **kwargs: Any) -> None:
         for k in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
@@ -70,6 +72,8 @@ class BatchNormalization(Layer):
 
 class LayerNormalization(Layer):
     """Normalizes each sample over ``axis`` (the last by default). Holds an ``nn.LayerNorm``."""
+
+    supports_masking = True  # the mask of the input passes through unchanged
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, **kwargs: Any) -> None:

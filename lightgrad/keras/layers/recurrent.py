@@ -317,7 +317,6 @@ class _RNNBase(ActivityRegularized, Layer):
             starts, lengths = blocks
             out, finals = self._masked_run(x, hx, init, starts, lengths, t)
             output = self._masked_outputs(out, init, starts, lengths, n, t)
-        self._record_activity(output)
         if self.return_state:
             return (output, *finals)
         return output

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Any
 
 from ...tensor import Tensor
-from ..layers.layer import KerasTensor, Layer, _flatten, _map
+from ..layers.layer import (
+    KerasTensor,
+    Layer,
+    _flatten,
+    _keras_tensors,
+    _map,
+    _map_nested,
+    call_takes_training,
+    call_with_mask,
+    unique_name,
+)
 from ..trainer import Trainer
 
 
@@ -33,6 +41,8 @@ class Model(Trainer, Layer):
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
+        if name is None and type(self) is Model and inputs is not None and outputs is not None:
+            name = unique_name("functional")  # Keras 3 names Model(inputs, outputs) so
         super().__init__(name=name, trainable=trainable, **kwargs)
         Trainer._init_trainer(self)
         self.__dict__["_functional"] = inputs is not None and outputs is not None
@@ -63,8 +73,8 @@ class Model(Trainer, Layer):
                 order.append(t)
                 continue
             stack.append((t, True))
-            for parent in reversed(_flatten(t.inputs)):
-                if isinstance(parent, KerasTensor) and id(parent) not in seen:
+            for parent in reversed(_node_inputs(t)):
+                if id(parent) not in seen:
                     stack.append((parent, False))
         for t in order:
             if t.layer is None and not any(t is i for i in in_list):
@@ -80,7 +90,14 @@ class Model(Trainer, Layer):
             self.add_module(layer.name, layer)
         self.built = True
 
-    def _run_graph(self, inputs: Any, training: Any = None) -> Any:
+    def _run_graph(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        """Replay the recorded layer calls on concrete tensors, in topological order.
+
+        Each symbolic tensor's value (and Keras mask) is kept in ``env`` (``masks``); a call
+        with several outputs runs once and each output tensor takes its own element;
+        symbolic tensors among a call's keyword arguments (an RNN's ``initial_state``) are
+        replaced by their values.
+        """
         in_list = _flatten(self._inputs_struct)
         if isinstance(inputs, dict):
             values = [inputs[t.name] for t in in_list]
@@ -90,22 +107,34 @@ class Model(Trainer, Layer):
             raise ValueError(f"Model '{self.name}' expects {len(in_list)} input(s), got "
                              f"{len(values)}")
         env: dict[int, Any] = {id(k): v for k, v in zip(in_list, values)}
-        cache: dict[tuple, Any] = {}
+        masks: dict[int, Any] = {}
+        if mask is not None:
+            in_masks = _flatten(mask) if isinstance(mask, list | tuple) else [mask]
+            if len(in_masks) != len(in_list):
+                raise ValueError(f"Model '{self.name}': mask must give one mask per input "
+                                 f"({len(in_list)}), got {len(in_masks)}")
+            masks.update({id(k): m for k, m in zip(in_list, in_masks)})
+
+        def value(k: Any) -> Any:
+            return env[id(k)] if isinstance(k, KerasTensor) else k
+
+        cache: dict[tuple, tuple[Any, Any]] = {}
         for node in self._nodes:
             key = (id(node.layer), id(node.inputs))
             if key not in cache:
-                args = _map(lambda k: env[id(k)], node.inputs)
-                kwargs = dict(node.kwargs)
+                args = _map(value, node.inputs)
+                in_mask = _map(lambda k: masks.get(id(k)), node.inputs)
+                kwargs = _map_nested(value, dict(node.kwargs))
                 if training is not None and _accepts_training(node.layer):
                     kwargs.setdefault("training", training)
-                cache[key] = node.layer(args, **kwargs)
-            out = cache[key]
+                cache[key] = call_with_mask(node.layer, args, in_mask, kwargs)
+            out, out_mask = cache[key]
+            if isinstance(out, list | tuple):  # several outputs: this tensor's own element
+                out = _flatten(out)[node.index]
+                flat_masks = _flatten(out_mask) if isinstance(out_mask, list | tuple) else []
+                out_mask = flat_masks[node.index] if node.index < len(flat_masks) else None
             env[id(node)] = out
-        # a layer with several outputs: each output KerasTensor picks its own element
-        for node in self._nodes:
-            out = env[id(node)]
-            if isinstance(out, list | tuple):
-                env[id(node)] = _flatten(out)[node.index]
+            masks[id(node)] = out_mask
         return _map(lambda k: env[id(k)], self._outputs_struct)
 
     @property
@@ -145,7 +174,7 @@ class Model(Trainer, Layer):
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         if self._functional:
-            return self._run_graph(inputs, training)
+            return self._run_graph(inputs, training, mask)
         raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define "
                                   "call(inputs)")
 
@@ -156,7 +185,8 @@ class Model(Trainer, Layer):
             inputs = _map(lambda x: x if isinstance(x, Tensor) else to_tensor(x), inputs) \
                 if not isinstance(inputs, dict) else {k: v if isinstance(v, Tensor) else
                                                       to_tensor(v) for k, v in inputs.items()}
-            return self.call(inputs, *args, **kwargs)
+            with self._outermost_call():
+                return self.call(inputs, *args, **kwargs)
         return super().__call__(inputs, *args, **kwargs)
 
     @property
@@ -176,15 +206,15 @@ class Model(Trainer, Layer):
         return cfg
 
 
+def _node_inputs(t: KerasTensor) -> list[KerasTensor]:
+    """The symbolic tensors a layer call consumed: its inputs, then those among its keyword
+    arguments (e.g. ``initial_state=[h, c]``)."""
+    return _keras_tensors(t.inputs) + _keras_tensors(t.kwargs)
+
+
 def _accepts_training(layer: Layer) -> bool:
     return _call_takes_training(type(layer))  # type: ignore[arg-type]
 
 
-@functools.cache
 def _call_takes_training(cls: type) -> bool:
-    """Whether ``cls.call`` takes ``training`` (cached per class: this runs on every call)."""
-    try:
-        params = inspect.signature(cls.call).parameters  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        return False
-    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return call_takes_training(cls)

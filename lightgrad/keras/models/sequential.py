@@ -9,7 +9,7 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..layers.core import InputLayer
-from ..layers.layer import KerasTensor, Layer
+from ..layers.layer import KerasTensor, Layer, call_with_mask
 from .model import Model
 
 
@@ -107,16 +107,8 @@ class Sequential(Model):
         x = inputs
         for layer in self._stack:
             kwargs = {"training": training} if _takes_training(layer) else {}
-            if mask is not None and _takes_arg(layer, "mask"):
-                kwargs["mask"] = mask
-            y = layer(x, **kwargs)
-            # Keras's mask propagation: a layer's compute_mask gives the next layer's mask;
-            # layers without one pass it on only if they declare supports_masking
-            if hasattr(layer, "compute_mask"):
-                mask = layer.compute_mask(x, mask)
-            elif not getattr(layer, "supports_masking", False):
-                mask = None
-            x = y
+            # Keras's mask propagation: each layer's compute_mask gives the next layer's mask
+            x, mask = call_with_mask(layer, x, mask, kwargs)
         return x
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -156,12 +148,3 @@ def _takes_training(layer: Layer) -> bool:
     from .model import _accepts_training
 
     return _accepts_training(layer)
-
-
-def _takes_arg(layer: Layer, arg: str) -> bool:
-    import inspect
-
-    try:
-        return arg in inspect.signature(layer.call).parameters
-    except (TypeError, ValueError):
-        return False
