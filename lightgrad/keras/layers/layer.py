@@ -258,7 +258,7 @@ class Layer(Module):
         training = kwargs.get("training")
         training = (getattr(_call_state, "training", False) if depth else False) \
             if training is None else bool(training)
-        if call_takes_training(type(self)):
+        if call_takes_training(type(self)):  # type: ignore[arg-type]
             kwargs["training"] = training
         else:  # Keras drops the flag for a ``call`` without it (the mode still applies)
             kwargs.pop("training", None)
