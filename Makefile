@@ -65,5 +65,23 @@ lint: $(VENV)/.test-installed
 examples: data $(VENV)/.base-installed
 	$(BIN)/python -m lightgrad.cli examples
 
+# The benchmark suite beside PyTorch: writes BENCHMARKS.md and benchmarks/results.jsonl (a few
+# minutes). Both frameworks run under the same glibc malloc setting (no trimming, no mmap below
+# 32 MiB: otherwise page faults make step times swing) and the same thread count (all cores;
+# the suite sets OPENBLAS_NUM_THREADS and torch.set_num_threads). Options through BENCH_ARGS,
+# e.g. make bench BENCH_ARGS="--quick mlp_small lenet5", "--threads 1", "--device cuda".
+BENCH_ARGS ?=
+bench: $(VENV)/.test-installed
+	GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 \
+	  $(BIN)/python -m benchmarks.suite $(BENCH_ARGS)
+
+# On a machine with an NVIDIA GPU: install the gpu extra (CuPy), then run every op-table row,
+# training steps, data loading and state dicts on CUDA, beside the device-generic checks.
+.PHONY: test-gpu
+test-gpu: data $(VENV)/.test-installed
+	$(BIN)/python -m pip install -q -e '.[test,gpu]'
+	$(BIN)/python -c "import lightgrad, sys; sys.exit(0 if lightgrad.cuda.is_available() else 'test-gpu: CuPy sees no CUDA GPU')"
+	$(BIN)/python -m pytest -q -rs tests/test_cuda.py tests/test_device_generic.py tests/ops/test_convert.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

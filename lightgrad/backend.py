@@ -125,20 +125,28 @@ def result_type(*operands: Any) -> np.dtype:
 # ----------------------------------------------------------------------------- devices
 _cupy: Any = None
 _cupy_checked = False
+_cupy_error = ""  # why CUDA is unavailable, for the error message
 
 
 def cupy_module() -> Any:
     """The ``cupy`` module if it is installed and sees a GPU, else ``None``."""
-    global _cupy, _cupy_checked
+    global _cupy, _cupy_checked, _cupy_error
     if not _cupy_checked:
         _cupy_checked = True
         try:
             import cupy  # type: ignore[import-not-found]
-
-            if cupy.cuda.runtime.getDeviceCount() > 0:
-                _cupy = cupy
-        except Exception:  # no cupy, no driver or no device: CPU only
-            _cupy = None
+        except ImportError as e:  # the usual CPU-only install
+            _cupy, _cupy_error = None, f"CuPy is not installed ({e})"
+            return None
+        try:
+            n = cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # no driver, or a driver/toolkit mismatch
+            _cupy, _cupy_error = None, f"CuPy {cupy.__version__} finds no usable CUDA driver ({e})"
+            return None
+        if n > 0:
+            _cupy = cupy
+        else:
+            _cupy_error = f"CuPy {cupy.__version__} sees no CUDA GPU"
     return _cupy
 
 
@@ -146,11 +154,28 @@ def cuda_is_available() -> bool:
     return cupy_module() is not None
 
 
+def require_cupy(device: Any) -> Any:
+    """``cupy`` for a ``cuda`` device, or a RuntimeError naming the device, the reason and the
+    fix."""
+    cp = cupy_module()
+    if cp is None:
+        raise RuntimeError(f"device {device}: CUDA is not available: {_cupy_error}. Install the "
+                           "GPU extra (pip install 'lightgrad[gpu]', i.e. cupy-cuda12x) on a "
+                           "machine with an NVIDIA GPU and driver, or use device='cpu'")
+    return cp
+
+
 def get_array_module(arr: Any) -> Any:
     """``numpy`` or ``cupy``: the module that owns ``arr`` (DeZero/Chainer's ``xp``)."""
     if type(arr) is np.ndarray or _cupy is None:
         return np
     return _cupy if isinstance(arr, _cupy.ndarray) else np
+
+
+def array_module_for(device: Any) -> Any:
+    """``numpy`` for the CPU, ``cupy`` for a CUDA device (a clear error without one)."""
+    d = device if isinstance(device, Device) else Device(device)
+    return np if d.type == "cpu" else require_cupy(d)
 
 
 class Device:
@@ -214,12 +239,19 @@ def to_device(arr: Any, device: Device) -> Any:
         if type(arr) is np.ndarray:
             return arr
         return _cupy.asnumpy(arr) if _cupy is not None else np.asarray(arr)
-    cp = cupy_module()
-    if cp is None:
-        raise RuntimeError(f"to({device}): CUDA is not available (install lightgrad[gpu] "
-                           "with a CUDA GPU and driver)")
+    cp = require_cupy(device)
+    if isinstance(arr, cp.ndarray) and arr.device.id == (device.index or 0):
+        return arr
     with cp.cuda.Device(device.index or 0):
         return cp.asarray(arr)
+
+
+def to_device_like(arr: Any, like: Any) -> Any:
+    """A host array moved to the device of the array ``like`` (itself when ``like`` is on the
+    CPU): how values drawn on the host (random numbers, index plans) reach device data."""
+    if type(like) is np.ndarray or _cupy is None or not isinstance(like, _cupy.ndarray):
+        return arr
+    return to_device(arr, device_of(like))
 
 
 # ----------------------------------------------------------------------------- random

@@ -44,6 +44,11 @@ def _finish(arr: Any, device: Any, requires_grad: bool) -> Tensor:
     return t
 
 
+def _xp(device: Any) -> Any:
+    """The array module that allocates on ``device`` (``None``: the CPU)."""
+    return np if device is None else backend.array_module_for(device)
+
+
 def _dt(dtype: Any, default: Any = None) -> np.dtype:
     if dtype is None:
         return default if default is not None else backend.get_default_dtype()
@@ -96,17 +101,17 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **_: Any) -> Tensor:
-    return _finish(np.zeros(_size(size, "zeros"), _dt(dtype)), device, requires_grad)
+    return _finish(_xp(device).zeros(_size(size, "zeros"), _dt(dtype)), device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          **_: Any) -> Tensor:
-    return _finish(np.ones(_size(size, "ones"), _dt(dtype)), device, requires_grad)
+    return _finish(_xp(device).ones(_size(size, "ones"), _dt(dtype)), device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **_: Any) -> Tensor:
-    return _finish(np.empty(_size(size, "empty"), _dt(dtype)), device, requires_grad)
+    return _finish(_xp(device).empty(_size(size, "empty"), _dt(dtype)), device, requires_grad)
 
 
 def _fill_dtype(fill_value: Any) -> np.dtype:
@@ -123,7 +128,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
         fill_value = fill_value.item()
     d = _dt(dtype, _fill_dtype(fill_value))
     shape = _size(tuple(size) if isinstance(size, list | tuple) else (size,), "full")
-    return _finish(np.full(shape, fill_value, d), device, requires_grad)
+    return _finish(_xp(device).full(shape, fill_value, d), device, requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -140,8 +145,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     is_float = any(isinstance(v, float | np.floating) for v in vals)
     d = _dt(dtype, backend.get_default_dtype() if is_float else backend.int64)
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]).astype(d) if is_float or \
-        d.kind == "f" else np.arange(vals[0], vals[1], vals[2], dtype=d)
+    xp = _xp(device)
+    arr = (vals[0] + xp.arange(n, dtype=np.float64) * vals[2]).astype(d) if is_float or \
+        d.kind == "f" else xp.arange(vals[0], vals[1], vals[2], dtype=d)
     return _finish(arr, device, requires_grad)
 
 
@@ -149,12 +155,13 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
              requires_grad: bool = False, **_: Any) -> Tensor:
     if not isinstance(steps, int) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps!r}")
-    return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), device, requires_grad)
+    return _finish(_xp(device).linspace(start, end, steps).astype(_dt(dtype)), device,
+                   requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
              device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
-    return _finish(np.logspace(start, end, steps, base=base).astype(_dt(dtype)), device,
+    return _finish(_xp(device).logspace(start, end, steps, base=base).astype(_dt(dtype)), device,
                    requires_grad)
 
 
@@ -162,7 +169,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False, **_: Any) -> Tensor:
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    return _finish(np.eye(n, m, dtype=_dt(dtype)), device, requires_grad)
+    return _finish(_xp(device).eye(n, m, dtype=_dt(dtype)), device, requires_grad)
 
 
 def _float_dt(dtype: Any, op: str) -> np.dtype:
@@ -221,30 +228,34 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
     if size is None:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        shape = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
     else:
         shape = _size(tuple(size) if isinstance(size, list | tuple) else (size,), "normal")
-    if np.any(np.asarray(s) < 0):
+    if bool((s < 0).any()) if hasattr(s, "shape") else s < 0:
         raise RuntimeError("normal: std must be >= 0")
     like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     d = _float_dt(dtype if dtype is not None else like.dtype if like is not None else None,
                   "normal")
-    arr = (m + s * get_rng(generator).standard_normal(shape)).astype(d)
+    noise = get_rng(generator).standard_normal(shape)  # drawn on the host (design.md 9)
+    if like is not None:
+        noise = backend.to_device_like(noise, like.data)
+    arr = (m + s * noise).astype(d)
     return _finish(arr, device, requires_grad)
 
 
 def bernoulli(input: Tensor, p: float | None = None, *,
               generator: Generator | None = None) -> Tensor:
     """0/1 samples with probability ``input`` (or ``p``)."""
-    probs = input.data if p is None else np.full(input.shape, p)
-    arr = (get_rng(generator).random(input.shape) < probs).astype(input.dtype)
+    draw = backend.to_device_like(get_rng(generator).random(input.shape), input.data)
+    arr = (draw < (input.data if p is None else p)).astype(input.dtype)
     return Tensor._make(arr)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
     """Sample category indices from (unnormalized) probabilities along the last dim."""
-    p = np.asarray(input.data, dtype=np.float64)
+    # sampled on the host (rng.choice per row), the result moved to the input's device
+    p = backend.to_device(input.data, backend.CPU).astype(np.float64)
     if (p < 0).any() or not np.isfinite(p).all():
         raise RuntimeError("multinomial: probability tensor contains either inf, nan or "
                            "element < 0")
@@ -259,7 +270,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
             raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) "
                                "samples without replacement")
         out.append(rng.choice(len(r), size=num_samples, replace=replacement, p=r / r.sum()))
-    return Tensor._make(np.asarray(out, dtype=np.int64).reshape(p.shape[:-1] + (num_samples,)))
+    res = np.asarray(out, dtype=np.int64).reshape(p.shape[:-1] + (num_samples,))
+    return Tensor._make(backend.to_device_like(res, input.data))
 
 
 def _like(fn: Any) -> Any:
@@ -322,7 +334,7 @@ def _random_fill(self: Tensor, draw: Any, op: str) -> Tensor:
     if self.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {self.dtype}")
     arr = draw(self.shape).astype(self.dtype, copy=False)
-    self.data[...] = backend.to_device(arr, self.device) if self.device.type != "cpu" else arr
+    self.data[...] = backend.to_device_like(arr, self.data)
     self._vc[0] += 1
     return self
 

@@ -229,3 +229,18 @@ def test_two_fresh_generators_differ():
     a = lg.rand(8, generator=lg.Generator()).numpy()
     b = lg.rand(8, generator=lg.Generator()).numpy()
     assert not np.array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- devices
+def test_array_module_for_and_cuda_errors():
+    assert backend.array_module_for("cpu") is np
+    assert backend.array_module_for(backend.Device("cpu")) is np
+    a = np.ones(2)
+    assert backend.to_device_like(a, np.zeros(3)) is a  # a CPU reference: no copy
+    if lg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match=r"device cuda:1: CUDA is not available: .+ "
+                                           r"Install the GPU extra"):
+        backend.array_module_for("cuda:1")
+    with pytest.raises(RuntimeError, match="device cuda:0: CUDA is not available"):
+        backend.require_cupy(backend.Device("cuda"))

@@ -365,8 +365,7 @@ class Module:
                                + "\n\t".join(errors))
         with no_grad():
             for target, arr in updates:
-                src = backend.to_device(np.asarray(arr) if type(arr) is not type(target.data)
-                                        else arr, target.device)
+                src = backend.to_device(arr, target.device)  # NumPy or CuPy, either way
                 if assign:
                     target.data = src.astype(target.dtype, copy=False)
                 else:

@@ -4,6 +4,7 @@ logical and bitwise ops; the Python operators and their in-place forms."""
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import no_grad
+from ..backend import get_array_module
 from ..tensor import Tensor
 from .inplace import inplace
 from .operands import as_operand, broadcast_error, prepare_binary
@@ -106,10 +108,10 @@ class Pow(Function):
             if isinstance(b, int | float):
                 ga = grad_out * (b * a ** (b - 1)) if b != 0 else grad_out * 0
             else:
-                xp = np if type(a) is np.ndarray else a.__array_namespace__()
+                xp = np if type(a) is np.ndarray else get_array_module(a)
                 ga = grad_out * xp.where(b == 0, 0, b * a ** (b - 1))
         if nb:
-            xp = np if type(b) is np.ndarray else b.__array_namespace__()
+            xp = np if type(b) is np.ndarray else get_array_module(b)
             if isinstance(a, int | float):
                 if a > 0:
                     gb = grad_out * out * math.log(a)
@@ -142,7 +144,7 @@ class TruncDivide(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         q = a / b
-        xp = np if type(q) is np.ndarray else q.__array_namespace__()
+        xp = np if type(q) is np.ndarray else get_array_module(q)
         q = xp.trunc(q)
         if q.dtype.kind == "f" and getattr(a, "dtype", q.dtype).kind in "iu":
             q = q.astype(a.dtype)
@@ -174,14 +176,14 @@ class Fmod(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
-        xp = np if type(a) is np.ndarray else a.__array_namespace__()
+        xp = np if type(a) is np.ndarray else get_array_module(a)
         return xp.fmod(a, b)
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         a, b = ctx.saved_tensors
         nb = ctx.needs_input_grad[1]
-        xp = np if type(grad_out) is np.ndarray else grad_out.__array_namespace__()
+        xp = np if type(grad_out) is np.ndarray else get_array_module(grad_out)
         return grad_out, (-grad_out * ((a - xp.fmod(a, b)) / b) if nb else None)
 
 
@@ -343,7 +345,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
 
 def _xp_like(a: Any, b: Any) -> Any:
     t = a if isinstance(a, Tensor) else b
-    return np if type(t.data) is np.ndarray else t.data.__array_namespace__()
+    return np if type(t.data) is np.ndarray else get_array_module(t.data)
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
@@ -374,45 +376,45 @@ def positive(input: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- comparisons
-def _compare(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+def _compare(cmp: Any, a: Any, b: Any, op: str) -> Tensor:
+    """``cmp`` is an ``operator`` comparison: the array's own operator (NumPy or CuPy)."""
     with no_grad():
         a, b = prepare_binary(a, b, op)
     da = a.data if isinstance(a, Tensor) else a
     db = b.data if isinstance(b, Tensor) else b
-    out = ufunc(da, db)
-    return Tensor._make(out if hasattr(out, "shape") else np.asarray(out))
+    return Tensor._make(cmp(da, db))
 
 
 def eq(input: Any, other: Any) -> Tensor:
     """Elementwise ``input == other`` (a bool tensor)."""
-    return _compare(np.equal, input, other, "eq")
+    return _compare(operator.eq, input, other, "eq")
 
 
 def ne(input: Any, other: Any) -> Tensor:
-    return _compare(np.not_equal, input, other, "ne")
+    return _compare(operator.ne, input, other, "ne")
 
 
 def lt(input: Any, other: Any) -> Tensor:
-    return _compare(np.less, input, other, "lt")
+    return _compare(operator.lt, input, other, "lt")
 
 
 def le(input: Any, other: Any) -> Tensor:
-    return _compare(np.less_equal, input, other, "le")
+    return _compare(operator.le, input, other, "le")
 
 
 def gt(input: Any, other: Any) -> Tensor:
-    return _compare(np.greater, input, other, "gt")
+    return _compare(operator.gt, input, other, "gt")
 
 
 def ge(input: Any, other: Any) -> Tensor:
-    return _compare(np.greater_equal, input, other, "ge")
+    return _compare(operator.ge, input, other, "ge")
 
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def _xp_of(a: Any) -> Any:
-    return np if type(a.data) is np.ndarray else a.data.__array_namespace__()
+    return np if type(a.data) is np.ndarray else get_array_module(a.data)
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
@@ -445,7 +447,8 @@ def isfinite(input: Tensor) -> Tensor:
     return Tensor._make(_xp_of(input).isfinite(input.data))
 
 
-def _logical(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+def _logical(name: str, a: Any, b: Any, op: str) -> Tensor:
+    """The ufunc ``name`` of the operands' array module (``logical_and``, ``bitwise_or``...)."""
     a = as_operand(a, None, op, "input")
     b = as_operand(b, a if isinstance(a, Tensor) else None, op, "other")
     da = a.data if isinstance(a, Tensor) else a
@@ -454,45 +457,47 @@ def _logical(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
         from .operands import broadcast_shapes
 
         broadcast_shapes(op, da.shape, db.shape)
-    return Tensor._make(np.asarray(ufunc(da, db)) if not hasattr(da, "shape") else ufunc(da, db))
+    xp = _xp_like(a, b)
+    out = getattr(xp, name)(da, db)
+    return Tensor._make(out if hasattr(out, "shape") else xp.asarray(out))
 
 
 def logical_and(input: Any, other: Any) -> Tensor:
-    return _logical(np.logical_and, input, other, "logical_and")
+    return _logical("logical_and", input, other, "logical_and")
 
 
 def logical_or(input: Any, other: Any) -> Tensor:
-    return _logical(np.logical_or, input, other, "logical_or")
+    return _logical("logical_or", input, other, "logical_or")
 
 
 def logical_xor(input: Any, other: Any) -> Tensor:
-    return _logical(np.logical_xor, input, other, "logical_xor")
+    return _logical("logical_xor", input, other, "logical_xor")
 
 
 def logical_not(input: Tensor) -> Tensor:
     return Tensor._make(_xp_of(input).logical_not(input.data))
 
 
-def _bitwise(ufunc: Any, a: Any, b: Any, op: str) -> Tensor:
+def _bitwise(name: str, a: Any, b: Any, op: str) -> Tensor:
     for x in (a, b):
         if isinstance(x, Tensor) and x.dtype.kind not in "biu":
             raise TypeError(f"{op}: bitwise operations need bool or integer tensors, got dtype "
                             f"{x.dtype}")
     with no_grad():
         a, b = prepare_binary(a, b, op)
-    return _logical(ufunc, a, b, op)
+    return _logical(name, a, b, op)
 
 
 def bitwise_and(input: Any, other: Any) -> Tensor:
-    return _bitwise(np.bitwise_and, input, other, "bitwise_and")
+    return _bitwise("bitwise_and", input, other, "bitwise_and")
 
 
 def bitwise_or(input: Any, other: Any) -> Tensor:
-    return _bitwise(np.bitwise_or, input, other, "bitwise_or")
+    return _bitwise("bitwise_or", input, other, "bitwise_or")
 
 
 def bitwise_xor(input: Any, other: Any) -> Tensor:
-    return _bitwise(np.bitwise_xor, input, other, "bitwise_xor")
+    return _bitwise("bitwise_xor", input, other, "bitwise_xor")
 
 
 def bitwise_not(input: Tensor) -> Tensor:
@@ -589,7 +594,7 @@ class Fill(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Any, value: Any) -> Any:
-        xp = np if type(x) is np.ndarray else x.__array_namespace__()
+        xp = np if type(x) is np.ndarray else get_array_module(x)
         return xp.full_like(x, value)
 
     @staticmethod

@@ -455,7 +455,8 @@ def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = No
     dt = backend.get_default_dtype() if dtype is None else backend.as_dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"generate_square_subsequent_mask: dtype must be floating, got {dt}")
-    arr = np.triu(np.full((sz, sz), _NEG_INF, dtype=dt), 1)
+    xp = np if device is None else backend.array_module_for(device)
+    arr = xp.triu(xp.full((sz, sz), _NEG_INF, dtype=dt), 1)
     t = Tensor._make(arr)
     return t if device is None else t.to(device)
 

@@ -1,6 +1,6 @@
 """Embedding lookup: ``embedding(input, weight)`` gathers rows of a table by index, as one
 fused Function whose backward sums the gradient rows of repeated indices into the table
-(``ops.indexing._index_add_rows``: sorted segment sums or ``bincount``, no ``add.at`` on NumPy).
+(``backend_kernels.index_add_rows``: sorted segment sums or ``bincount``, no ``add.at`` on NumPy).
 
 Difference from PyTorch: ``sparse=True`` is accepted but the weight's gradient is always a
 dense tensor (lightgrad has no sparse tensors); the values are the same.
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend_kernels import index_add_rows as _index_add_rows
 from ..tensor import Tensor
-from .indexing import _index_add_rows
 from .operands import check_same_device, get_xp
 
 __all__ = ["embedding"]

@@ -10,7 +10,7 @@ advanced indices): ints, slices, ``None`` and ``...`` are *basic* indexing and g
 Backward of advanced indexing must add up the gradients of repeated indices. Every case is
 reduced to one "rows" problem: the advanced dims are flattened into ``V`` rows, the gradient into
 ``(N, D)``, and :func:`_index_add_rows` sums rows by index with sorted segment sums or
-``bincount`` (``ufunc.at`` only on CuPy or integer dtypes).
+``bincount`` (``ufunc.at`` only on CuPy or integer dtypes), in ``lightgrad.backend_kernels``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..autograd.engine import unbroadcast
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
+from ..backend_kernels import flat_add_, flat_sum, index_add_rows, scatter_mul
 from ..tensor import Tensor
 from .convert import cast
 from .inplace import inplace
@@ -47,100 +49,10 @@ def _prod(shape: Sequence[int]) -> int:
 
 
 # ----------------------------------------------------------------------------- accumulation
-def _add_at(xp: Any, target: Any, idx: Any, vals: Any) -> None:
-    """``target[idx] += vals`` with repeated indices summed (the slow, general fallback)."""
-    at = getattr(xp.add, "at", None)
-    if at is not None:
-        at(target, idx, vals)
-    else:  # older CuPy
-        import cupyx  # type: ignore[import-not-found]
-
-        cupyx.scatter_add(target, idx, vals)
-
-
-def _index_add_rows(xp: Any, n_rows: int, idx: Any, src: Any, out: Any = None) -> Any:
-    """``out[idx[i]] += src[i]`` for a zero ``(n_rows, D)`` ``out`` (fresh, or given: zeros
-    to fill in place); ``idx`` is 1-D, non-negative and in range, ``src`` is ``(N, D)``.
-
-    On NumPy: many rows per index -> one ``bincount`` over flat positions (linear time); few
-    rows with ``D == 1`` -> ``add.at``; otherwise the indices are sorted, the rows of indices
-    seen once are copied, the k-th repeats of all indices are added in one vectorized step per
-    k, and the rare long runs (over 32 repeats) are summed with ``add.reduceat``.
-    """
-    n, d = src.shape
-    dtype = src.dtype
-    if out is None:
-        out = xp.zeros((n_rows, d), dtype)
-    if n == 0 or d == 0 or n_rows == 0:
-        return out
-    idx = idx.astype(_intp, copy=False)
-    if xp is not np or dtype.kind != "f" or (d == 1 and 4 * n < n_rows):
-        _add_at(xp, out, idx, src)
-        return out
-    if d == 1 or n >= 2 * n_rows:
-        pos = idx if d == 1 else (idx[:, None] * d + np.arange(d, dtype=_intp)).reshape(-1)
-        out[...] = np.bincount(pos, weights=src.reshape(-1), minlength=n_rows * d).reshape(
-            n_rows, d)
-        return out
-    order = np.argsort(idx, kind="stable")
-    sidx = idx[order]
-    first = np.empty(n, dtype=bool)
-    first[0] = True
-    np.not_equal(sidx[1:], sidx[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    lengths = np.diff(starts, append=n)
-    single = lengths == 1
-    s1 = starts[single]
-    out[sidx[s1]] = src[order[s1]]
-    if len(s1) == len(starts):
-        return out
-    multi = ~single
-    ms, ml = starts[multi], lengths[multi]
-    short = ml <= 32
-    if short.any():  # add the k-th repeat of every index at once: few vectorized steps
-        ss, sl = ms[short], ml[short]
-        acc = src[order[ss]]
-        for k in range(1, int(sl.max())):
-            sel = sl > k
-            if sel.all():
-                acc += src[order[ss + k]]
-            else:
-                acc[sel] += src[order[ss[sel] + k]]
-        out[sidx[ss]] = acc
-    if not short.all():  # a few long runs (a padding token...): one reduceat
-        long = ~short
-        ls, ll = ms[long], ml[long]
-        loc = np.zeros(len(ll), dtype=_intp)  # where each run starts among the gathered rows
-        np.cumsum(ll[:-1], out=loc[1:])
-        rows = order[np.repeat(ls - loc, ll) + np.arange(int(ll.sum()), dtype=_intp)]
-        out[sidx[ls]] = np.add.reduceat(src[rows], loc, axis=0)
-    return out
-
-
-def _flat_add_(xp: Any, flat: Any, pos: Any, vals: Any) -> None:
-    """``flat[pos] += vals`` in place (``flat`` 1-D contiguous), repeated positions summed."""
-    pos = pos.reshape(-1)
-    vals = vals.reshape(-1)
-    if xp is np and flat.dtype.kind == "f" and pos.size * 4 >= flat.size:
-        flat += np.bincount(pos, weights=vals, minlength=flat.size)
-    else:
-        _add_at(xp, flat, pos, vals.astype(flat.dtype, copy=False))
-
-
-def _flat_sum(xp: Any, shape: tuple, pos: Any, vals: Any, dtype: Any) -> Any:
-    """A fresh array of ``shape`` holding ``vals`` summed at the flat positions ``pos`` (it
-    owns its buffer, so the engine stores it as a leaf's ``.grad`` without a copy)."""
-    pos = pos.reshape(-1)
-    vals = vals.reshape(-1)
-    size = _prod(shape)
-    if dtype.kind == "f" and pos.size * 4 >= size:
-        out = xp.empty(shape, dtype)
-        out.reshape(-1)[...] = xp.bincount(pos, weights=vals, minlength=size)
-        return out
-    out = xp.zeros(shape, dtype)
-    if pos.size:
-        _add_at(xp, out.reshape(-1), pos, vals.astype(dtype, copy=False))
-    return out
+# the scatter-add kernels are device-specific: they live in lightgrad/backend_kernels.py
+_index_add_rows = index_add_rows
+_flat_add_ = flat_add_
+_flat_sum = flat_sum
 
 
 def _check_range(xp: Any, arr: Any, n: int, dim: int, op: str, negative: bool = True,
@@ -236,7 +148,7 @@ def _classify(k: Any, op: str, zero_dim_as_int: bool) -> tuple[str, Any]:
         if arr.dtype.kind == "f":  # PyTorch reads a list of floats as int64 (truncating)
             arr = arr.astype(np.int64)
         return _index_array(arr, op, False)
-    if hasattr(k, "__array_namespace__") and hasattr(k, "dtype"):  # a CuPy array
+    if backend.get_array_module(k) is not np:  # a CuPy array
         return _index_array(k, op, zero_dim_as_int)
     if not isinstance(k, float | complex | str) and hasattr(k, "__index__"):
         return "int", operator.index(k)
@@ -300,8 +212,21 @@ class _Plan:
         return arr if self.ak is None else arr[self.ak]
 
 
-def _plan(shape: tuple, key: Any, op: str, zero_dim_as_int: bool = True) -> _Plan:
-    """Parse ``key`` for a tensor of ``shape`` (PyTorch's rules), validating every index."""
+def _index_on(arr: Any, like: Any, op: str) -> Any:
+    """An index array on the device of the indexed array ``like``: host indices move to the
+    device (as in PyTorch); device indices on a CPU tensor are an error."""
+    if type(arr) is type(like):
+        return arr
+    if type(like) is np.ndarray:
+        raise RuntimeError(f"{op}: indices should be either on cpu or on the same device as "
+                           f"the indexed tensor (cpu), got indices on {backend.device_of(arr)}")
+    return backend.to_device_like(arr, like)
+
+
+def _plan(like: Any, key: Any, op: str, zero_dim_as_int: bool = True) -> _Plan:
+    """Parse ``key`` for the array ``like`` (PyTorch's rules), validating every index; index
+    arrays end up on ``like``'s device."""
+    shape = like.shape
     if type(key) is not tuple:
         key = tuple(key) if isinstance(key, list) and _seq_as_tuple(key) else (key,)
     items = [_classify(k, op, zero_dim_as_int) for k in key]
@@ -346,7 +271,8 @@ def _plan(shape: tuple, key: Any, op: str, zero_dim_as_int: bool = True) -> _Pla
             trivial = False
             if kind == "bool" and not val:  # x[False]: an empty index on the new axis
                 axes.append(len(mid) - 1)
-                adv.append((len(mid) - 1, d, np.zeros(0, dtype=np.int64), False))
+                adv.append((len(mid) - 1, d, _index_on(np.zeros(0, dtype=np.int64), like, op),
+                            False))
         elif kind == "ell":
             k = ndim - used
             bk.extend([slice(None)] * k)
@@ -354,6 +280,7 @@ def _plan(shape: tuple, key: Any, op: str, zero_dim_as_int: bool = True) -> _Pla
             d += k
         elif kind == "arr":
             n = shape[d]
+            val = _index_on(val, like, op)
             xp = get_xp(val)
             val = _check_range(xp, val, n, d, op)
             axes.append(len(mid))
@@ -363,6 +290,7 @@ def _plan(shape: tuple, key: Any, op: str, zero_dim_as_int: bool = True) -> _Pla
             d += 1
         else:  # mask
             k = val.ndim
+            val = _index_on(val, like, op)
             if tuple(val.shape) != tuple(shape[d:d + k]):
                 raise IndexError(f"{op}: the shape of the mask {list(val.shape)} at index {d} "
                                  f"does not match the shape of the indexed tensor "
@@ -524,7 +452,7 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
         return BasicIndex.apply(self, (key, Ellipsis))
     if type(key) is tuple and _simple_key(key, self.data.shape):
         return BasicIndex.apply(self, key + (Ellipsis,))
-    plan = _plan(self.data.shape, key, "__getitem__")
+    plan = _plan(self.data, key, "__getitem__")
     if plan.ak is None:
         return BasicIndex.apply(self, plan.bk if plan.bk is not None else (Ellipsis,))
     return Index.apply(self, plan)
@@ -659,7 +587,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     """
     op = "__setitem__"
     value = _value_arg(self, value, op)
-    plan = _plan(self.data.shape, key, op)
+    plan = _plan(self.data, key, op)
     _check_value_shape(plan, value, op)
     if not (_state.enabled and (self._rg or (isinstance(value, Tensor) and value._rg))):
         _put_direct(self, plan, value, False, op)
@@ -681,7 +609,7 @@ def _indices_plan(x: Tensor, indices: Any, op: str) -> _Plan:
         else:
             raise TypeError(f"{op}: expected a Tensor as element {i} of indices, got "
                             f"{type(t).__name__}")
-    return _plan(x.data.shape, tuple(key), op, zero_dim_as_int=False)
+    return _plan(x.data, tuple(key), op, zero_dim_as_int=False)
 
 
 def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -996,7 +924,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
             vals = sv[tuple(slice(0, n) for n in i1.shape)].reshape(-1)
         else:
             vals = xp.full(pos.shape, s, dtype=out.dtype)
-        xp.multiply.at(out.reshape(-1), pos, vals)
+        scatter_mul(out.reshape(-1), pos, vals)
         return Tensor._make(out)
     raise RuntimeError(f"{op}: reduce argument must be either 'add' or 'multiply', got "
                        f"{reduce!r}")

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..backend_kernels import cummax
 from ..tensor import Tensor
 from .convert import cast
 from .inplace import inplace
@@ -1195,8 +1196,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     start = xp.ones(s.shape, dtype=bool)
     start[..., 1:] = s[..., 1:] != s[..., :-1]
     # the start of each element's run, then the running length of the run at each position
-    # (NumPy/CuPy ufunc accumulate)
-    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=-1)
+    run_start = cummax(xp.where(start, pos, 0), axis=-1)
     length = pos - run_start
     best = xp.argmax(length, axis=-1)[..., None]  # end of the first longest run
     idx = xp.take_along_axis(order, best, axis=-1).astype(_int64, copy=False)
