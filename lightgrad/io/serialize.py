@@ -29,13 +29,10 @@ A safetensors file without lightgrad metadata (any other writer) loads as a flat
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import math
 import os
-import secrets
-import stat
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -46,6 +43,7 @@ import safetensors
 
 from .. import backend
 from ..tensor import Size, Tensor
+from .atomic import atomic_write
 
 __all__ = ["save", "load"]
 
@@ -78,8 +76,6 @@ _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 # the I/O steps of an atomic save, module attributes so that tests can make each one fail
 _serialize_file = safetensors.serialize_file
-_fsync = os.fsync
-_replace = os.replace
 
 
 class LoadError(ValueError):
@@ -250,7 +246,7 @@ def _specs(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
 
 def _write(specs: dict[str, Any], meta: dict[str, str] | None, f: FileLike) -> None:
     if isinstance(f, str | os.PathLike):
-        _atomic_write(os.fspath(f), specs, meta)
+        atomic_write(f, lambda tmp: _serialize_file(specs, tmp, metadata=meta))
         return
     if not hasattr(f, "write") or isinstance(f, io.TextIOBase):
         raise TypeError(f"save: f must be a path or a binary file object opened for writing, "
@@ -259,58 +255,6 @@ def _write(specs: dict[str, Any], meta: dict[str, str] | None, f: FileLike) -> N
     flush = getattr(f, "flush", None)
     if flush is not None:
         flush()
-
-
-def _atomic_write(path: str | bytes, specs: dict[str, Any], meta: dict[str, str] | None) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then rename it onto ``path``.
-
-    Readers see the old file or the new one, never a mix; on any error (or interrupt) the
-    temporary file is removed and the old file is left as it was.
-    """
-    target = os.path.realpath(os.fsdecode(path))  # through symlinks: replace what they point to
-    folder, base = os.path.split(target)
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        os.close(fd)
-        try:  # an existing file keeps its permissions; a new one gets 0o666 & ~umask, as open()
-            mode = os.stat(target).st_mode
-        except FileNotFoundError:
-            mode = os.stat(tmp).st_mode
-        # safetensors writes its own temporary file and renames it onto tmp (mode 0o600, no
-        # fsync): the permissions are set and the data synced here, before the final rename
-        _serialize_file(specs, tmp, metadata=meta)
-        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
-        try:
-            if hasattr(os, "fchmod"):  # through the open file: works for read-only modes too
-                os.fchmod(fd, stat.S_IMODE(mode))
-            else:
-                os.chmod(tmp, stat.S_IMODE(mode))
-            _fsync(fd)
-        finally:
-            os.close(fd)
-        _replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: str) -> None:
-    """Make the rename durable; best effort (not every OS/filesystem can fsync a folder)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        _fsync(fd)
-    except OSError:
-        pass  # the file itself is complete and in place; only durability is weaker
-    finally:
-        os.close(fd)
 
 
 def save(obj: Any, f: FileLike) -> None:

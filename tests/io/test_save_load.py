@@ -22,7 +22,7 @@ import safetensors
 import safetensors.numpy as st_numpy
 
 import lightgrad
-from lightgrad.io import LoadError, load_safetensors, save_safetensors
+from lightgrad.io import LoadError, atomic, load_safetensors, save_safetensors
 from lightgrad.io import serialize as ser
 
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
@@ -557,14 +557,14 @@ def _raise(exc):
 
 
 FAILURES = {
-    "create_tmp": lambda mp: mp.setattr(ser.os, "open", _fail_tmp_open(os.open)),
+    "create_tmp": lambda mp: mp.setattr(atomic.os, "open", _fail_tmp_open(os.open)),
     "write_nothing": lambda mp: mp.setattr(ser, "_serialize_file", _raise(Boom("disk full"))),
     "write_half": lambda mp: mp.setattr(ser, "_serialize_file", _partial_writer(Boom("EIO"))),
     "write_interrupted": lambda mp: mp.setattr(ser, "_serialize_file",
                                                _partial_writer(KeyboardInterrupt())),
-    "fsync": lambda mp: mp.setattr(ser, "_fsync", _raise(Boom("fsync failed"))),
-    "replace": lambda mp: mp.setattr(ser, "_replace", _raise(Boom("rename failed"))),
-    "chmod": lambda mp: mp.setattr(ser.os, "fchmod" if hasattr(os, "fchmod") else "chmod",
+    "fsync": lambda mp: mp.setattr(atomic, "_fsync", _raise(Boom("fsync failed"))),
+    "replace": lambda mp: mp.setattr(atomic, "_replace", _raise(Boom("rename failed"))),
+    "chmod": lambda mp: mp.setattr(atomic.os, "fchmod" if hasattr(os, "fchmod") else "chmod",
                                    _raise(Boom("chmod failed"))),
 }
 
@@ -595,7 +595,7 @@ def test_interrupted_first_save_leaves_nothing(step, tmp_path, monkeypatch):
 def test_save_steps_happen_in_order(tmp_path, monkeypatch):
     target, _ = _old_file(tmp_path)
     calls = []
-    real_write, real_fsync, real_replace = ser._serialize_file, ser._fsync, ser._replace
+    real_write, real_fsync, real_replace = ser._serialize_file, atomic._fsync, atomic._replace
 
     def write(specs, filename, metadata=None):
         calls.append(("write", os.path.basename(filename)))
@@ -613,8 +613,8 @@ def test_save_steps_happen_in_order(tmp_path, monkeypatch):
         real_replace(a, b)
 
     monkeypatch.setattr(ser, "_serialize_file", write)
-    monkeypatch.setattr(ser, "_fsync", fsync)
-    monkeypatch.setattr(ser, "_replace", replace)
+    monkeypatch.setattr(atomic, "_fsync", fsync)
+    monkeypatch.setattr(atomic, "_replace", replace)
     lightgrad.save({"x": lightgrad.ones(3)}, target)
     tmp = calls[0][1]
     assert tmp.startswith(".model.safetensors.") and tmp.endswith(".tmp")
@@ -626,14 +626,14 @@ def test_save_steps_happen_in_order(tmp_path, monkeypatch):
 
 def test_directory_fsync_failure_is_not_fatal(tmp_path, monkeypatch):
     target, _ = _old_file(tmp_path)
-    real = ser._fsync
+    real = atomic._fsync
 
     def fsync(fd):
         if stat.S_ISDIR(os.fstat(fd).st_mode):
             raise OSError(22, "Invalid argument")  # filesystems that cannot fsync a folder
         real(fd)
 
-    monkeypatch.setattr(ser, "_fsync", fsync)
+    monkeypatch.setattr(atomic, "_fsync", fsync)
     lightgrad.save({"x": lightgrad.ones(3)}, target)
     assert_same(lightgrad.load(target), {"x": lightgrad.ones(3)})
     assert os.listdir(tmp_path) == [target.name]
@@ -1143,3 +1143,9 @@ def test_type_confusion_in_the_structure_fails_cleanly():
             elif isinstance(x, list | tuple):
                 stack.extend(x)
     assert count > 500
+
+
+def test_save_into_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="save: the folder .*missing.* does not exist"):
+        lightgrad.save({"x": lightgrad.ones(2)}, tmp_path / "missing" / "m.st")
+    assert os.listdir(tmp_path) == []

@@ -12,7 +12,7 @@ import pytest
 
 import lightgrad
 from lightgrad import keras
-from lightgrad.io import LoadError
+from lightgrad.io import LoadError, atomic
 from lightgrad.keras.saving import archive, serialization
 
 
@@ -342,9 +342,9 @@ def test_interrupted_save_leaves_the_previous_file(tmp_path, monkeypatch, step):
             return write
         monkeypatch.setattr(archive, "_zip_bytes", partial)
     elif step == "fsync":
-        monkeypatch.setattr(archive, "_fsync", boom)
+        monkeypatch.setattr(atomic, "_fsync", boom)
     else:
-        monkeypatch.setattr(archive, "_replace", boom)
+        monkeypatch.setattr(atomic, "_replace", boom)
     with pytest.raises(KeyboardInterrupt):
         model.save(path)
     assert path.read_bytes() == original

@@ -12,18 +12,16 @@ the target: a reader (or a crash) sees the old file or the new one, never a mix.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import secrets
-import stat
 import zipfile
 from collections.abc import Callable
 from typing import IO, Any
 
 from ...io import LoadError
+from ...io.atomic import atomic_write
 
-__all__ = ["MEMBERS", "MAX_MEMBER_BYTES", "write_archive", "read_archive", "atomic_write"]
+__all__ = ["MEMBERS", "MAX_MEMBER_BYTES", "write_archive", "read_archive"]
 
 #: the members a ``.keras`` archive may hold, and the largest size accepted for each
 MEMBERS: dict[str, int] = {
@@ -44,10 +42,6 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same model gives the sam
 
 FileLike = str | os.PathLike | IO[bytes]
 
-# the I/O steps of an atomic save, module attributes so that tests can make each one fail
-_fsync = os.fsync
-_replace = os.replace
-
 
 def _zip_bytes(members: dict[str, bytes]) -> Callable[[IO[bytes]], None]:
     def write(f: IO[bytes]) -> None:
@@ -61,6 +55,11 @@ def _zip_bytes(members: dict[str, bytes]) -> Callable[[IO[bytes]], None]:
     return write
 
 
+def _write_file(name: str, writer: Callable[[IO[bytes]], None]) -> None:
+    with open(name, "wb") as fh:
+        writer(fh)
+
+
 def write_archive(f: FileLike, members: dict[str, bytes], where: str = "save") -> None:
     """Write ``members`` (name -> bytes) as a zip to a path (atomically) or a binary file."""
     for name in members:
@@ -68,7 +67,7 @@ def write_archive(f: FileLike, members: dict[str, bytes], where: str = "save") -
             raise ValueError(f"{where}: {name!r} is not a .keras archive member")
     writer = _zip_bytes(members)
     if isinstance(f, str | os.PathLike):
-        atomic_write(f, writer)
+        atomic_write(f, lambda tmp: _write_file(tmp, writer), where)
         return
     if not hasattr(f, "write") or isinstance(f, io.TextIOBase):
         raise TypeError(f"{where}: expected a path or a binary file object opened for writing, "
@@ -77,51 +76,6 @@ def write_archive(f: FileLike, members: dict[str, bytes], where: str = "save") -
     flush = getattr(f, "flush", None)
     if flush is not None:
         flush()
-
-
-def atomic_write(path: str | os.PathLike, writer: Callable[[IO[bytes]], None]) -> None:
-    """Call ``writer(file)`` on a temporary file beside ``path``, fsync it, rename it onto
-    ``path`` and fsync the folder. On any error (or interrupt) the temporary file is removed and
-    an existing ``path`` is left exactly as it was."""
-    target = os.path.realpath(os.fspath(path))  # through symlinks: replace what they point to
-    folder, base = os.path.split(target)
-    if not os.path.isdir(folder or "."):
-        raise FileNotFoundError(f"save: the folder {folder!r} does not exist")
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        try:  # an existing file keeps its permissions; a new one gets 0o666 & ~umask
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
-            mode = None
-        with os.fdopen(fd, "wb") as fh:
-            writer(fh)
-            fh.flush()
-            if mode is not None and hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), mode)
-            _fsync(fh.fileno())
-        _replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: str) -> None:
-    """Make the rename durable; best effort (not every OS/filesystem can fsync a folder)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        _fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _describe(f: Any) -> str:
