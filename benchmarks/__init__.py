@@ -1,0 +1,1 @@
+"""lightgrad's benchmark suite beside PyTorch (``make bench``); see ``benchmarks/suite.py``."""
