@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import builtins
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from . import backend as _backend
 from . import autograd
@@ -48,7 +50,7 @@ from .ops.dropout import alpha_dropout, dropout  # noqa: E402
 from .ops.conv import *  # noqa: F403
 from .ops.pooling import *  # noqa: F403
 from . import nn  # noqa: E402
-from . import datasets, keras, optim, text, transforms, tune, utils, viz  # noqa: E402
+from . import optim, utils  # noqa: E402
 from .io import *  # noqa: E402,F403
 
 half = float16
@@ -81,3 +83,21 @@ class cuda:  # noqa: N801  (torch.cuda.is_available())
 
 
 __version__ = "0.1.0"
+
+
+# The high-level subpackages load on first use (``lightgrad.keras``, ``from lightgrad import
+# datasets``...), which keeps ``import lightgrad`` fast (benchmarks/NOTES.md).
+_LAZY = ("datasets", "keras", "playground", "text", "transforms", "tune", "viz")
+
+if TYPE_CHECKING:
+    from . import datasets, keras, text, transforms, tune, viz  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lightgrad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
