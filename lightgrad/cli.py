@@ -32,9 +32,15 @@ from typing import Any
 
 import lightgrad
 
-#: The course's order (single neurons first, then the network); other examples follow by name.
+#: The course's order (single neurons first, then networks, the Keras workflow, convolutional
+#: then sequence models); other examples follow by name.
 EXAMPLE_ORDER = ("gradient_descent", "perceptron", "linear_regression", "logistic_regression",
-                 "svm", "xor_mlp")
+                 "svm", "xor_mlp", "xor_nn", "spiral", "digits_mlp",
+                 "keras_mlp", "keras_mnist_cnn", "keras_rnn",
+                 "lenet5_mnist", "lenet5_fashion", "feature_maps", "augmentation",
+                 "resnet_fashion", "segnet_shapes",
+                 "vanishing_gradients", "word_reversal", "word_reversal_attention", "spam_lstm",
+                 "tweets_bigru", "sunspots_lstm", "char_lm", "transformer_classifier")
 
 
 def examples_dir(directory: str | Path | None = None) -> Path:
