@@ -319,12 +319,12 @@ ALLOW: dict[tuple[str, str], tuple[frozenset, str]] = {
     ("creation.py", "tensor"): (frozenset({"shares_memory"}), "guarded by isinstance ndarray"),
     ("creation.py", "multinomial"): (frozenset({"asarray", "isfinite"}),
                                      "samples on the host, result moved to the input's device"),
-    ("ops/indexing.py", "_classify"): (frozenset({"zeros"}), "an empty index list; _plan moves"
-                                       " index arrays to the indexed tensor's device"),
-    ("ops/indexing.py", "_plan"): (frozenset({"zeros"}), "x[False]; moved by _index_on"),
+    ("ops/index_plan.py", "_classify"): (frozenset({"zeros"}), "an empty index list; _plan"
+                                         " moves index arrays to the indexed tensor's device"),
+    ("ops/index_plan.py", "_plan"): (frozenset({"zeros"}), "x[False]; moved by _index_on"),
     ("ops/indexing.py", "_indices_plan"): (frozenset({"zeros"}), "empty list; moved by _plan"),
-    ("ops/movement.py", "_pad_runs"): (frozenset({"arange", "clip", "abs"}),
-                                       "pad runs as Python ints"),
+    ("ops/padding.py", "_pad_runs"): (frozenset({"arange", "clip", "abs"}),
+                                      "pad runs as Python ints"),
     **{("ops/resample.py", f): (frozenset(n.split()), _HOST_PLAN) for f, n in [
         ("_source", "arange maximum"), ("_guard", "minimum floor clip"),
         ("_nearest_taps", "arange maximum floor minimum"), ("_linear_taps", "arange"),
@@ -354,7 +354,8 @@ ALLOW: dict[tuple[str, str], tuple[frozenset, str]] = {
 #: the files whose allow-list entries must all still be needed (the others change under
 #: another helper's hands: their stale entries are tolerated)
 STRICT_STALE = frozenset({"tensor.py", "creation.py", "nn/init.py", "ops/indexing.py",
-                          "ops/movement.py", "ops/resample.py"})
+                          "ops/index_plan.py", "ops/movement.py", "ops/padding.py",
+                          "ops/resample.py"})
 
 
 def _numpy_uses(path: pathlib.Path) -> list[tuple[int, str, str]]:

@@ -83,6 +83,16 @@ def _maybe_inplace(fn: Any, input: Any, inplace_: bool, name: str, *args: Any) -
 
 
 # ----------------------------------------------------------------------------- Functions
+class _MaskGrad(Function):
+    """Base of ``out = f(x, arg)`` ops whose gradient is ``grad_out`` times the one array they
+    saved (a 0/1 mask or a per-element slope); the extra argument gets none."""
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any) -> Any:
+        (m,) = ctx.saved_tensors
+        return grad_out * m, None
+
+
 class Sigmoid(Function):
     """``out = 1 / (1 + e^-x)``; d/dx = out (1 - out)."""
 
@@ -456,7 +466,7 @@ class Threshold(Function):
         return grad_out * keep, None, None
 
 
-class Hardshrink(Function):
+class Hardshrink(_MaskGrad):
     """``out = x where |x| > lambd else 0``; d/dx = 1 where |x| > lambd."""
 
     @staticmethod
@@ -465,13 +475,8 @@ class Hardshrink(Function):
         ctx.save_for_backward(keep)
         return x * keep
 
-    @staticmethod
-    def backward(ctx: Any, grad_out: Any) -> Any:
-        (keep,) = ctx.saved_tensors
-        return grad_out * keep, None
 
-
-class Softshrink(Function):
+class Softshrink(_MaskGrad):
     """``out = x - lambd sign(x) where |x| > lambd else 0``; d/dx = 1 where |x| > lambd."""
 
     @staticmethod
@@ -480,11 +485,6 @@ class Softshrink(Function):
         keep = xp.abs(x) > lambd
         ctx.save_for_backward(keep)
         return (x - xp.sign(x) * lambd) * keep
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Any) -> Any:
-        (keep,) = ctx.saved_tensors
-        return grad_out * keep, None
 
 
 class Prelu(Function):
@@ -512,7 +512,7 @@ class Prelu(Function):
         return gx, gw
 
 
-class Rrelu(Function):
+class Rrelu(_MaskGrad):
     """Randomized leaky ReLU (training): ``out = x if x >= 0 else a x``, ``a ~ U(lower, upper)``
     drawn per element; d/dx = the same slope."""
 
@@ -521,11 +521,6 @@ class Rrelu(Function):
         a = _blend(x > 0, 1.0, slopes, x.dtype)
         ctx.save_for_backward(a)
         return x * a
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Any) -> Any:
-        (a,) = ctx.saved_tensors
-        return grad_out * a, None
 
 
 class Glu(Function):

@@ -148,6 +148,15 @@ def _update_running(t: Tensor | None, batch_stat: Any, momentum: float, scale: f
     t._vc[0] += 1
 
 
+def _empty_grads(ctx: Any, grad_out: Any, n_rest: int) -> tuple:
+    """The gradients of an empty input ``(x, w, b, *rest)``: zeros where needed, None else."""
+    nx, nw, nb = ctx.needs_input_grad[:3]
+    xp = get_xp(grad_out)
+    gw = xp.zeros(ctx.wshape, grad_out.dtype) if nw else None
+    gb = xp.zeros(ctx.bshape, grad_out.dtype) if nb else None
+    return ((xp.zeros_like(grad_out) if nx else None), gw, gb) + (None,) * n_rest
+
+
 # ----------------------------------------------------------------------------- Functions
 class BatchNorm(Function):
     """Batch normalization with the batch's statistics, per channel (dim 1) over every other
@@ -292,12 +301,9 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         xhat, invstd, w = ctx.saved_tensors
+        if invstd is None:
+            return _empty_grads(ctx, grad_out, 2)
         nx, nw, nb = ctx.needs_input_grad[:3]
-        xp = get_xp(grad_out)
-        if invstd is None:  # empty input
-            gw = xp.zeros(ctx.wshape, grad_out.dtype) if nw else None
-            gb = xp.zeros(ctx.bshape, grad_out.dtype) if nb else None
-            return (xp.zeros_like(grad_out) if nx else None), gw, gb, None, None
         g2 = grad_out.reshape(xhat.shape)
         p = g2 * xhat if (nw or (nx and w is not None)) else None
         gw = p.sum(axis=0).reshape(ctx.wshape) if p is not None and nw else None
@@ -350,12 +356,9 @@ class GroupNorm(Function):
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
         xhat, invstd, w = ctx.saved_tensors
+        if invstd is None:
+            return _empty_grads(ctx, grad_out, 3)
         nx, nw, nb = ctx.needs_input_grad[:3]
-        xp = get_xp(grad_out)
-        if invstd is None:  # empty input
-            gw = xp.zeros(ctx.wshape, grad_out.dtype) if nw else None
-            gb = xp.zeros(ctx.bshape, grad_out.dtype) if nb else None
-            return (xp.zeros_like(grad_out) if nx else None), gw, gb, None, None, None
         n, c = grad_out.shape[:2]
         g3 = grad_out.reshape(n, c, -1)
         gw = gb = gx = None

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 from .convert import cast
 
@@ -145,3 +146,62 @@ def broadcast_error(op: str, a: Any, b: Any, err: Exception) -> Exception:
         except RuntimeError as e:
             return e
     return err
+
+
+# ----------------------------------------------------------------------------- elementwise ops
+# Checks of the elementwise (unary, activation) ops' inputs, with PyTorch's dtype rules.
+_ARRAYS = (np.ndarray, np.generic)
+
+
+_quiet = np.errstate  # NumPy warns on log(0), sqrt(-1)...; PyTorch returns inf/nan silently
+
+
+def _xp(a: Any) -> Any:
+    """``numpy`` or ``cupy`` for a raw array (NumPy scalars count as NumPy)."""
+    return np if isinstance(a, _ARRAYS) else backend.get_array_module(a)
+
+
+_WRAPPABLE = (int, float, bool, np.generic, np.ndarray, list, tuple)
+
+
+def _tensor(x: Any, op: str, arg: str = "input") -> Tensor:
+    """``x`` as a Tensor: numbers, lists and arrays are wrapped; anything else is a TypeError."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, _WRAPPABLE):
+        return Tensor(x)
+    raise TypeError(f"{op}: argument '{arg}' must be a Tensor, got {type(x).__name__}")
+
+
+def _floating(x: Any, op: str) -> Tensor:
+    """``x`` as a floating tensor: integer and bool inputs become the default float dtype."""
+    x = _tensor(x, op)
+    if x.data.dtype.kind != "f":
+        return Tensor._make(x.data.astype(backend.get_default_dtype()))
+    return x
+
+
+def _float_only(x: Any, op: str) -> Tensor:
+    """``x`` unchanged; a RuntimeError for integer or bool inputs (PyTorch has no kernel)."""
+    x = _tensor(x, op)
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: not implemented for dtype {x.data.dtype}; expected a floating "
+                           "point tensor")
+    return x
+
+
+def _no_bool(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind == "b":
+        raise RuntimeError(f"{op}: not implemented for bool tensors")
+
+
+def _float_op(cls: type[Function], name: str, math_: str) -> Any:
+    """The public function of a float-valued unary op (integers promote to float)."""
+
+    def fn(input: Tensor) -> Tensor:
+        return cls.apply(_floating(input, name))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = cls.__module__  # where the op lives (doctests, docs, pickling by name)
+    fn.__doc__ = f"``{math_}`` elementwise; integer inputs give the default float dtype."
+    return fn

@@ -43,6 +43,15 @@ def _positive_int(value: Any, layer: str, arg: str) -> int:
     return int(value)
 
 
+def _affine_params(m: Module, shape: tuple, affine: bool, bias: bool, dtype: Any,
+                   device: Any) -> None:
+    """Register ``m.weight`` (ones) and ``m.bias`` (zeros) of ``shape``; None where off."""
+    m.register_parameter("weight", Parameter(_filled(shape, 1.0, dtype, device))
+                         if affine else None)
+    m.register_parameter("bias", Parameter(_filled(shape, 0.0, dtype, device))
+                         if affine and bias else None)
+
+
 class _NormBase(Module):
     """Parameters and running statistics shared by BatchNorm and InstanceNorm: ``weight``
     (ones) and ``bias`` (zeros) when ``affine``; buffers ``running_mean`` (zeros),
@@ -61,15 +70,7 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         c = self.num_features
-        if affine:
-            self.weight = Parameter(_filled((c,), 1.0, dtype, device))
-            if bias:
-                self.bias = Parameter(_filled((c,), 0.0, dtype, device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, (c,), affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", _filled((c,), 0.0, dtype, device))
             self.register_buffer("running_var", _filled((c,), 1.0, dtype, device))
@@ -288,15 +289,7 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape, "LayerNorm")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_filled(self.normalized_shape, 1.0, dtype, device))
-            if bias:
-                self.bias = Parameter(_filled(self.normalized_shape, 0.0, dtype, device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -349,15 +342,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_filled((num_channels,), 1.0, dtype, device))
-            if bias:
-                self.bias = Parameter(_filled((num_channels,), 0.0, dtype, device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, (num_channels,), affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
