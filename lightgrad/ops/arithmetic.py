@@ -1,21 +1,52 @@
 """Arithmetic: add, sub, mul, div, floor_divide, remainder, fmod, pow, neg, comparisons,
-logical and bitwise ops; the Python operators and their in-place forms."""
+logical and bitwise ops; the Python operators and their in-place forms.
+
+Comparisons, logical and bitwise ops live in :mod:`.comparison`; this module re-exports them
+and attaches the Tensor methods and operators of the whole family."""
 
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
 
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
-from ..autograd.grad_mode import no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .comparison import _bitwise as _bitwise
+from .comparison import _compare as _compare
+from .comparison import _logical as _logical
+from .comparison import _xp_like as _xp_like
+from .comparison import _xp_of as _xp_of
+from .comparison import allclose as allclose
+from .comparison import bitwise_and as bitwise_and
+from .comparison import bitwise_not as bitwise_not
+from .comparison import bitwise_or as bitwise_or
+from .comparison import bitwise_xor as bitwise_xor
+from .comparison import eq as eq
+from .comparison import equal as equal
+from .comparison import ge as ge
+from .comparison import greater as greater
+from .comparison import greater_equal as greater_equal
+from .comparison import gt as gt
+from .comparison import isclose as isclose
+from .comparison import isfinite as isfinite
+from .comparison import isinf as isinf
+from .comparison import isnan as isnan
+from .comparison import le as le
+from .comparison import less as less
+from .comparison import less_equal as less_equal
+from .comparison import logical_and as logical_and
+from .comparison import logical_not as logical_not
+from .comparison import logical_or as logical_or
+from .comparison import logical_xor as logical_xor
+from .comparison import lt as lt
+from .comparison import ne as ne
+from .comparison import not_equal as not_equal
 from .inplace import inplace
-from .operands import as_operand, broadcast_error, prepare_binary
+from .operands import broadcast_error, prepare_binary
 
 
 class Add(Function):
@@ -343,11 +374,6 @@ def pow(input: Any, exponent: Any) -> Tensor:
     return Pow.apply(a, b)
 
 
-def _xp_like(a: Any, b: Any) -> Any:
-    t = a if isinstance(a, Tensor) else b
-    return np if type(t.data) is np.ndarray else get_array_module(t.data)
-
-
 def float_power(input: Any, exponent: Any) -> Tensor:
     """``pow`` in float64."""
     from .convert import cast
@@ -373,137 +399,6 @@ def positive(input: Tensor) -> Tensor:
     if input.dtype.kind == "b":
         raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
     return input
-
-
-# ----------------------------------------------------------------------------- comparisons
-def _compare(cmp: Any, a: Any, b: Any, op: str) -> Tensor:
-    """``cmp`` is an ``operator`` comparison: the array's own operator (NumPy or CuPy)."""
-    with no_grad():
-        a, b = prepare_binary(a, b, op)
-    da = a.data if isinstance(a, Tensor) else a
-    db = b.data if isinstance(b, Tensor) else b
-    return Tensor._make(cmp(da, db))
-
-
-def eq(input: Any, other: Any) -> Tensor:
-    """Elementwise ``input == other`` (a bool tensor)."""
-    return _compare(operator.eq, input, other, "eq")
-
-
-def ne(input: Any, other: Any) -> Tensor:
-    return _compare(operator.ne, input, other, "ne")
-
-
-def lt(input: Any, other: Any) -> Tensor:
-    return _compare(operator.lt, input, other, "lt")
-
-
-def le(input: Any, other: Any) -> Tensor:
-    return _compare(operator.le, input, other, "le")
-
-
-def gt(input: Any, other: Any) -> Tensor:
-    return _compare(operator.gt, input, other, "gt")
-
-
-def ge(input: Any, other: Any) -> Tensor:
-    return _compare(operator.ge, input, other, "ge")
-
-
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-
-
-def _xp_of(a: Any) -> Any:
-    return np if type(a.data) is np.ndarray else get_array_module(a.data)
-
-
-def equal(input: Tensor, other: Tensor) -> bool:
-    """True if both have the same shape and elements."""
-    return input.shape == other.shape and bool(eq(input, other).data.all())
-
-
-def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
-    other = as_operand(other, input, "isclose")
-    od = other.data if isinstance(other, Tensor) else other
-    return Tensor._make(_xp_of(input).isclose(input.data, od, rtol=rtol, atol=atol,
-                                              equal_nan=equal_nan))
-
-
-def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False) -> bool:
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
-
-
-def isnan(input: Tensor) -> Tensor:
-    return Tensor._make(_xp_of(input).isnan(input.data))
-
-
-def isinf(input: Tensor) -> Tensor:
-    return Tensor._make(_xp_of(input).isinf(input.data))
-
-
-def isfinite(input: Tensor) -> Tensor:
-    return Tensor._make(_xp_of(input).isfinite(input.data))
-
-
-def _logical(name: str, a: Any, b: Any, op: str) -> Tensor:
-    """The ufunc ``name`` of the operands' array module (``logical_and``, ``bitwise_or``...)."""
-    a = as_operand(a, None, op, "input")
-    b = as_operand(b, a if isinstance(a, Tensor) else None, op, "other")
-    da = a.data if isinstance(a, Tensor) else a
-    db = b.data if isinstance(b, Tensor) else b
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and da.shape != db.shape:
-        from .operands import broadcast_shapes
-
-        broadcast_shapes(op, da.shape, db.shape)
-    xp = _xp_like(a, b)
-    out = getattr(xp, name)(da, db)
-    return Tensor._make(out if hasattr(out, "shape") else xp.asarray(out))
-
-
-def logical_and(input: Any, other: Any) -> Tensor:
-    return _logical("logical_and", input, other, "logical_and")
-
-
-def logical_or(input: Any, other: Any) -> Tensor:
-    return _logical("logical_or", input, other, "logical_or")
-
-
-def logical_xor(input: Any, other: Any) -> Tensor:
-    return _logical("logical_xor", input, other, "logical_xor")
-
-
-def logical_not(input: Tensor) -> Tensor:
-    return Tensor._make(_xp_of(input).logical_not(input.data))
-
-
-def _bitwise(name: str, a: Any, b: Any, op: str) -> Tensor:
-    for x in (a, b):
-        if isinstance(x, Tensor) and x.dtype.kind not in "biu":
-            raise TypeError(f"{op}: bitwise operations need bool or integer tensors, got dtype "
-                            f"{x.dtype}")
-    with no_grad():
-        a, b = prepare_binary(a, b, op)
-    return _logical(name, a, b, op)
-
-
-def bitwise_and(input: Any, other: Any) -> Tensor:
-    return _bitwise("bitwise_and", input, other, "bitwise_and")
-
-
-def bitwise_or(input: Any, other: Any) -> Tensor:
-    return _bitwise("bitwise_or", input, other, "bitwise_or")
-
-
-def bitwise_xor(input: Any, other: Any) -> Tensor:
-    return _bitwise("bitwise_xor", input, other, "bitwise_xor")
-
-
-def bitwise_not(input: Tensor) -> Tensor:
-    if input.dtype.kind not in "biu":
-        raise TypeError(f"bitwise_not: needs a bool or integer tensor, got dtype {input.dtype}")
-    return Tensor._make(_xp_of(input).invert(input.data))
 
 
 # ----------------------------------------------------------------------------- Tensor methods
