@@ -349,7 +349,8 @@ ALLOW: dict[tuple[str, str], tuple[frozenset, str]] = {
         ("AdaptiveMaxPool.forward", "minimum ix_ ravel_multi_index")]},
     **{("ops/recurrent.py", f): (frozenset(n.split()), _HOST_PLAN) for f, n in [
         ("_Schedule.__init__", "array concatenate arange"), ("_compact", "all diff"),
-        ("_perm", "cumsum concatenate arange empty_like")]},
+        ("_perm", "cumsum concatenate arange empty_like"),
+        ("_gates", "array"), ("LSTMLayer.backward", "array")]},
 }
 #: the files whose allow-list entries must all still be needed (the others change under
 #: another helper's hands: their stale entries are tolerated)

@@ -1,28 +1,38 @@
 """Convolution ops: ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``, ``unfold`` (im2col) and
 ``fold`` (col2im), as fused Functions with hand-written backwards.
 
-Every convolution is ONE batched BLAS product over an im2col matrix, in a channels-first layout
-chosen so that no operand or result needs a transpose:
+Each convolution is im2col plus BLAS products in a channels-first layout chosen so that no
+operand or result needs a transpose:
 
-* ``cols`` (N, C*prod(K), prod(O)) is a strided window view of the (padded) input made
-  contiguous -- the one copy of the forward. Its rows are (channel, kernel offset) pairs in the
+* ``cols`` (N, C*prod(K), prod(O)) is the strided window view of the (zero-padded) input made
+  contiguous -- the one copy of the forward. Its rows are (channel, kernel tap) pairs in the
   order of the weight's flattened ``(C/groups) * prod(K)`` axis, its columns the output pixels.
-* ``out = W2 @ cols`` with ``W2 = weight.reshape(OC, -1)`` broadcast over the batch gives
-  (N, OC, prod(O)), which *is* the NCHW output (no transpose copy). Groups are one more batch
-  axis of the same product: (g, OC/g, Cg*K) @ (N, g, Cg*K, P).
-* ``grad_W = sum_n g_n @ cols_n^T`` (a batched product summed over the batch, in batch chunks
-  when the per-sample weight gradients would take too much memory), ``grad_b`` a channel sum.
-* ``grad_x`` is col2im of ``dcols = W2^T @ g``: ``prod(K)`` strided slice-adds (one per kernel
-  offset, each over the whole batch) into a zero padded buffer, then the padding is cropped. No
-  ``np.add.at``.
+  A 1x1 kernel at stride 1 needs no copy: the input seen as (N, C, H*W) is ``cols``.
+* ``out = W2 @ cols`` with ``W2 = weight.reshape(OC, -1)`` broadcast over the batch (one
+  ``matmul`` call, a GEMM per sample inside BLAS) gives (N, OC, prod(O)), which *is* the NCHW
+  output. Groups are one more batch axis of the same call: (g, OC/g, Cg*K) @ (N, g, Cg*K, P).
+* ``grad_W = sum_n g_n @ cols_n^T`` (one batched product summed over the batch), ``grad_b`` a
+  channel sum.
+* ``grad_x`` is col2im of ``dcols = W2^T @ g``: ``prod(K)`` slice-adds, one per kernel tap,
+  each over the whole batch, into a zero padded buffer; the padding is then cropped. No
+  ``np.add.at``. At stride 1 with short output rows the adds run over the *flattened* image
+  (:func:`_col2im_product_flat`): one long contiguous run per tap instead of one short add per
+  output row.
+
+Memory traffic, not arithmetic, decides the speed of the copies around the GEMMs:
+
+* When a batch's ``cols`` would exceed ``_CHUNK_ABOVE`` (16 MB), im2col -> product and
+  product -> col2im run over chunks of the batch sized to stay in cache (``_CHUNK_BYTES``),
+  writing into a reused work buffer; the forward then keeps only the padded input and redoes
+  the (cache-resident) im2col in backward. Smaller ``cols`` are formed at once and kept.
+* Temporaries that never leave this module live in per-thread reusable buffers
+  (:func:`_scratch`): glibc returns freed multi-megabyte blocks to the OS, and faulting them
+  back in on every step costs as much as the copies themselves.
 
 The transposed convolution is the adjoint of the convolution: its forward is the convolution's
-input-gradient (col2im) and its input-gradient is a convolution (im2col + product); the weight
+input-gradient (col2im) and its input-gradient is a convolution (im2col + product); its weight
 gradient is the same product with the roles of input and upstream gradient swapped. ``unfold``
 and ``fold`` are im2col and col2im themselves (each the other's gradient).
-
-A 1x1 kernel with stride 1 and no padding needs no im2col: the input (N, C, H, W) seen as
-(N, C, H*W) already is ``cols``, so the convolution is a plain matrix product.
 
 Works on NumPy and CuPy arrays (``as_strided`` exists in both).
 """
@@ -46,15 +56,18 @@ __all__ = [
     "unfold", "fold",
 ]
 
-#: Largest per-sample weight-gradient stack (elements) formed at once by ``_gemm_dw``.
-_DW_CHUNK_ELEMS = 1 << 22
 #: Target size of one batch chunk of im2col columns (kept in cache between copy and product)
 #: once the whole batch's columns exceed ``_CHUNK_ABOVE`` bytes; below that the columns are
 #: formed at once and kept for the weight gradient.
 _CHUNK_BYTES = 1 << 20
+#: Largest per-sample weight-gradient stack (elements) formed at once by ``_gemm_dw``.
+_DW_CHUNK_ELEMS = 1 << 22
 _CHUNK_ABOVE = 1 << 24
+_COL2IM_CHUNK_ABOVE = 1 << 23  # col2im re-reads nothing: chunking costs only Python overhead
 #: Output rows shorter than this are added by col2im as runs of the flattened image.
 _ROWS_SHORT = 64
+#: Per-sample multiply-adds above which a layer uses the channels-major engine (``_is_big``).
+_BIG_GEMM = 1 << 19
 
 
 # ----------------------------------------------------------------------------- array kernels
@@ -121,11 +134,11 @@ def _im2col(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> 
                                                            math.prod(osize))
 
 
-def _chunk(n: int, per_sample: int, itemsize: int) -> int:
+def _chunk(n: int, per_sample: int, itemsize: int, above: int | None = None) -> int:
     """Samples per batch chunk so that one chunk of columns stays cache-sized (``n``: no
-    chunking, when all the columns are small enough)."""
+    chunking, when all the columns take at most ``above`` bytes)."""
     size = per_sample * itemsize
-    if n * size <= _CHUNK_ABOVE:
+    if n * size <= (_CHUNK_ABOVE if above is None else above):
         return max(n, 1)
     return max(1, _CHUNK_BYTES // max(size, 1))
 
@@ -161,6 +174,9 @@ def _col2im(cols: Any, c: int, ksize: tuple, stride: tuple, dil: tuple, osize: t
     return out
 
 
+# ----------------------------------------------------------------------------- batch-major
+# Small layers: the columns of each sample (N, C*prod(K), P) and one small GEMM per sample
+# (NumPy's batched matmul), which stays in cache and below BLAS's threading threshold.
 def _gemm_fwd(w2: Any, cols: Any, groups: int, out: Any = None) -> Any:
     """``W2 @ cols`` per group: (OC, Cg*K) x (N, C*K, P) -> (N, OC, P) (into ``out``)."""
     xp = get_xp(cols)
@@ -190,9 +206,9 @@ def _gemm_dcols(w2: Any, g3: Any, groups: int, out: Any = None) -> Any:
 def _gemm_dw(g3: Any, cols: Any, groups: int) -> Any:
     """``sum_n g_n @ cols_n^T`` per group: (N, OC, P) x (N, C*K, P) -> (OC, Cg*K).
 
-    A batched product summed over the batch (each sample's product is a well-shaped GEMM; no
-    transpose copy of ``cols``), in chunks of the batch when the stack of per-sample results
-    would exceed ``_DW_CHUNK_ELEMS``."""
+    One batched product summed over the batch (no transpose copy of ``cols``; computed as
+    ``(cols_n @ g_n^T)^T``, the faster operand order for BLAS), in chunks of the batch when
+    the stack of per-sample results would exceed ``_DW_CHUNK_ELEMS``."""
     xp = get_xp(g3)
     n, oc, p = g3.shape
     ck = cols.shape[1]
@@ -200,17 +216,18 @@ def _gemm_dw(g3: Any, cols: Any, groups: int) -> Any:
     if groups > 1:
         g3 = g3.reshape(n, groups, ocg, p)
         cols = cols.reshape(n, groups, cgk, p)
-    per = oc * cgk
-    step = max(1, _DW_CHUNK_ELEMS // max(per, 1))
-    if n <= step:
-        if n == 0:
-            return xp.zeros((oc, cgk), dtype=g3.dtype)
-        return xp.matmul(g3, xp.swapaxes(cols, -1, -2)).sum(axis=0).reshape(oc, cgk)
-    acc = None
+    if n == 0:
+        return xp.zeros((oc, cgk), dtype=g3.dtype)
+    step = max(1, _DW_CHUNK_ELEMS // max(oc * cgk, 1))
+    acc: Any = None
     for i in range(0, n, step):
-        part = xp.matmul(g3[i:i + step], xp.swapaxes(cols[i:i + step], -1, -2)).sum(axis=0)
-        acc = part if acc is None else acc.__iadd__(part)
-    return acc.reshape(oc, cgk)  # type: ignore[union-attr]
+        part = xp.matmul(cols[i:i + step], xp.swapaxes(g3[i:i + step], -1, -2))
+        part = part[0] if part.shape[0] == 1 else part.sum(axis=0)
+        if acc is None:
+            acc = part
+        else:
+            acc += part
+    return xp.swapaxes(acc, -1, -2).reshape(oc, cgk)
 
 
 def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
@@ -226,7 +243,8 @@ def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: t
     xp = get_xp(src)
     n, c = src.shape[:2]
     ck, p = c * math.prod(ksize), math.prod(osize)
-    out = dw = None
+    out: Any = None
+    dw: Any = None
     if src.shape[2:] == osize and all(k == 1 for k in ksize):
         cols = src.reshape(n, ck, p)  # a view when src is contiguous
         if cols.base is not None and not cols.flags.c_contiguous:
@@ -253,10 +271,13 @@ def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: t
         xp.copyto(b, view[i:i + m])
         cols = b.reshape(m, ck, p)
         if w2 is not None:
-            _gemm_fwd(w2, cols, groups, out[i:i + m])  # type: ignore[index]
+            _gemm_fwd(w2, cols, groups, out[i:i + m])
         if g3 is not None:
             part = _gemm_dw(g3[i:i + m], cols, groups)
-            dw = part if dw is None else dw.__iadd__(part)
+            if dw is None:
+                dw = part
+            else:
+                dw += part
     return out, dw, None
 
 
@@ -274,7 +295,7 @@ def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride:
         if span <= 1.5 * p:
             return _col2im_product_flat(w2, g3, groups, c, ksize, dil, osize, psize, rs, span)
     out = xp.zeros((n, c) + psize, dtype=g3.dtype)
-    nb = _chunk(n, ck * p, g3.itemsize)
+    nb = _chunk(n, ck * p, g3.itemsize, _COL2IM_CHUNK_ABOVE)
     buf = _scratch(xp, "dcols", (min(nb, n), ck, p), g3.dtype)
     if nb >= n:
         _col2im_add(out, _gemm_dcols(w2, g3, groups, buf), ksize, stride, dil, osize)
@@ -284,6 +305,271 @@ def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride:
         cols = _gemm_dcols(w2, g3[i:i + m], groups, buf[:m])
         _col2im_add(out[i:i + m], cols, ksize, stride, dil, osize)
     return out
+
+
+def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, dil: tuple,
+                         osize: tuple, psize: tuple, rs: tuple, span: int) -> Any:
+    """:func:`_col2im_product` for stride 1 with short output rows, on flattened images.
+
+    The output pixels are embedded in the padded image's flat index (``q = sum o_i rs_i``,
+    ``rs`` its row strides), so ``g`` becomes (N, OC, span) with zeros in the gaps between rows
+    and the column of kernel offset ``k`` adds into ONE contiguous run ``[off_k, off_k + span)``
+    of the flat image: long vectorized adds instead of one short add per output row. The
+    products grow by ``span / prod(osize)`` (at most 1.5x, checked by the caller)."""
+    xp = get_xp(g3)
+    n, oc = g3.shape[:2]
+    it = g3.itemsize
+    ck = c * math.prod(ksize)
+    out = xp.zeros((n, c, math.prod(psize)), dtype=g3.dtype)
+    offs = _flat_offsets(ksize, dil, rs)
+    if n == 0:
+        return out.reshape((n, c) + psize)
+    nb = min(_chunk(n, ck * span, it, _COL2IM_CHUNK_ABOVE), n)
+    ge = _scratch(xp, "gext", (nb, oc, span), g3.dtype)
+    buf = _scratch(xp, "dcols", (nb, ck, span), g3.dtype)
+    g = g3.reshape((n, oc) + osize)
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        gm = ge[:m]
+        gm.fill(0)  # the gaps between rows
+        _strided(xp, gm, (m, oc) + osize, (oc * span * it, span * it) + tuple(r * it for r in rs),
+                 writeable=True)[...] = g[i:i + m]
+        cols = _gemm_dcols(w2, gm, groups, buf[:m]).reshape(m, c, len(offs), span)
+        dst = out[i:i + m]
+        for j, off in enumerate(offs):
+            dst[:, :, off:off + span] += cols[:, :, j]
+    return out.reshape((n, c) + psize)
+
+
+# ----------------------------------------------------------------------------- channels-major
+# The convolution products work on "channels-major" columns colsT (C*prod(K), m*P) of a chunk
+# of m samples: rows (channel, kernel tap) in the weight's flattened order, columns (sample,
+# output pixel). Every product is then ONE GEMM per chunk (per group): few, large BLAS calls
+# that multithread well, instead of a tiny GEMM per sample.
+def _window_t(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> Any:
+    """The read-only view ``v[c, *k, n, *o] = src[n, c, *(o * stride + k * dil)]``."""
+    s = src.strides
+    sp = s[2:]
+    return _strided(get_xp(src), src, (src.shape[1],) + ksize + (src.shape[0],) + osize,
+                    (s[1],) + tuple(a * d for a, d in zip(sp, dil)) + (s[0],)
+                    + tuple(a * t for a, t in zip(sp, stride)))
+
+
+def _to_t(xp: Any, a: Any, slot: str) -> Any:
+    """``a`` (m, C, *S) as a channels-major work array (C, m*prod(S)) (one transposing copy)."""
+    m, c = a.shape[:2]
+    t = _scratch(xp, slot, (c, m * math.prod(a.shape[2:])), a.dtype)
+    xp.copyto(t.reshape((c, m) + a.shape[2:]), xp.swapaxes(a, 0, 1))
+    return t
+
+
+def _from_t(xp: Any, at: Any, dst: Any, b: Any = None) -> None:
+    """``dst`` (m, C, P) = the channels-major ``at`` (C, m*P) transposed back (+ ``b`` (C,))."""
+    m, c, p = dst.shape
+    v = xp.swapaxes(at.reshape(c, m, p), 0, 1)
+    if b is None:
+        xp.copyto(dst, v)
+    else:
+        xp.add(v, b.reshape(c, 1), out=dst)
+
+
+def _mm_t(w2: Any, cols: Any, groups: int, out: Any) -> Any:
+    """``W2 @ colsT`` per group: (OC, Cg*K) x (C*K, L) -> (OC, L), into ``out``."""
+    xp = get_xp(cols)
+    if groups == 1:
+        return xp.matmul(w2, cols, out=out)
+    oc, cgk = w2.shape
+    n = cols.shape[1]
+    xp.matmul(w2.reshape(groups, oc // groups, cgk), cols.reshape(groups, cgk, n),
+              out=out.reshape(groups, oc // groups, n))
+    return out
+
+
+def _mm_t_dcols(w2: Any, gt: Any, groups: int, out: Any) -> Any:
+    """``W2^T @ gT`` per group: (OC, Cg*K) x (OC, L) -> (C*K, L), into ``out``."""
+    xp = get_xp(gt)
+    if groups == 1:
+        return xp.matmul(w2.T, gt, out=out)
+    oc, cgk = w2.shape
+    n = gt.shape[1]
+    xp.matmul(xp.swapaxes(w2.reshape(groups, oc // groups, cgk), 1, 2),
+              gt.reshape(groups, oc // groups, n), out=out.reshape(groups, cgk, n))
+    return out
+
+
+def _mm_t_dw(cols: Any, gt: Any, groups: int) -> Any:
+    """``colsT @ gT^T`` per group: (C*K, L) x (OC, L) -> (g, Cg*K, OC/g), a fresh array (the
+    transposed weight gradient; ``cols`` first is the faster operand order for BLAS)."""
+    xp = get_xp(gt)
+    ck, n = cols.shape
+    oc = gt.shape[0]
+    return xp.matmul(cols.reshape(groups, ck // groups, n),
+                     xp.swapaxes(gt.reshape(groups, oc // groups, n), 1, 2))
+
+
+def _dw_from_t(acc: Any, oc: int) -> Any:
+    """(g, Cg*K, OC/g) -> (OC, Cg*K)."""
+    xp = get_xp(acc)
+    return xp.swapaxes(acc, 1, 2).reshape(oc, acc.shape[1])
+
+
+def _im2col_pass(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple, groups: int,
+                 w2: Any = None, b: Any = None, gw: Any = None,
+                 keep: bool = False) -> tuple[Any, Any, Any]:
+    """The products of ``colsT = im2col(src)``: ``out = W2 @ colsT + b`` as (N, OC, P) (when
+    ``w2`` is given) and the weight gradient ``sum gw @ colsT^T`` as (OC, Cg*K) (when ``gw``
+    (N, OC, *O) is given).
+
+    When the whole batch's columns are small (``_CHUNK_ABOVE``) they are formed at once (and
+    returned too when ``keep``); larger ones are formed chunk by chunk of the batch into a
+    reused work buffer and consumed while in cache."""
+    xp = get_xp(src)
+    n, c = src.shape[:2]
+    ck, p = c * math.prod(ksize), math.prod(osize)
+    out: Any = None
+    acc: Any = None
+    if w2 is not None:
+        out = xp.empty((n, w2.shape[0], p), dtype=src.dtype)
+    if n == 0:
+        if gw is not None:
+            acc = xp.zeros((groups, ck // groups, gw.shape[1] // groups), dtype=src.dtype)
+        return out, None if acc is None else _dw_from_t(acc, gw.shape[1]), None
+    nb = _chunk(n, ck * p, src.itemsize)
+    view = _window_t(src, ksize, stride, dil, osize)
+    full = (slice(None),) * (1 + len(ksize))
+    cols = None
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        if nb >= n and keep:
+            cols = _contig(view.reshape(ck, n * p))  # kept for backward
+        else:
+            cols = _scratch(xp, "cols", (ck, m * p), src.dtype)
+            xp.copyto(cols.reshape(view.shape[:1 + len(ksize)] + (m,) + osize),
+                      view[full + (slice(i, i + m),)])
+        # one sample's channels-major layout is its own (OC, P) layout: no transposing copies
+        if w2 is not None:
+            if m == 1:
+                o = _mm_t(w2, cols, groups, out[i])
+                if b is not None:
+                    o += b.reshape(-1, 1)
+            else:
+                ot = _mm_t(w2, cols, groups,
+                           _scratch(xp, "outT", (w2.shape[0], m * p), src.dtype))
+                _from_t(xp, ot, out[i:i + m], b)
+        if gw is not None:
+            gt = gw[i].reshape(gw.shape[1], p) if m == 1 else _to_t(xp, gw[i:i + m], "gT")
+            part = _mm_t_dw(cols, gt, groups)
+            if acc is None:
+                acc = part
+            else:
+                acc += part
+    dw = None if acc is None else _dw_from_t(acc, gw.shape[1])
+    return out, dw, (cols if keep and nb >= n else None)
+
+
+def _col2im_pass(g: Any, w2: Any, groups: int, c: int, ksize: tuple, stride: tuple,
+                 dil: tuple, osize: tuple, psize: tuple) -> Any:
+    """``col2im(W2^T @ g)``: the input gradient (N, C, *psize) of a convolution for ``g``
+    (N, OC, *osize), over cache-sized chunks of the batch.
+
+    The columns of each chunk are summed back with one slice-add per kernel tap over the whole
+    chunk. At stride 1 with short output rows, the adds run over the *flattened* image instead:
+    the output pixels are embedded in the padded image's flat index (``q = sum o_i rs_i``, ``rs``
+    its row strides), so ``g`` gets zeros in the gaps between rows and each tap adds ONE long
+    contiguous run ``[off_k, off_k + span)`` (the products grow by ``span / prod(osize)``, at
+    most 1.5x)."""
+    xp = get_xp(g)
+    n, oc = g.shape[:2]
+    nk = math.prod(ksize)
+    ck, p = c * nk, math.prod(osize)
+    it = g.itemsize
+    out = xp.zeros((n, c) + psize, dtype=g.dtype)
+    if n == 0 or p == 0 or c == 0:
+        return out
+    rs = tuple(math.prod(psize[i + 1:]) for i in range(len(psize)))
+    span = sum((o - 1) * r for o, r in zip(osize, rs)) + 1
+    flat = (len(osize) > 1 and osize[-1] < _ROWS_SHORT and ck >= oc and span <= 1.5 * p
+            and all(t == 1 for t in stride))
+    nb = _chunk(n, ck * (span if flat else p), it, _COL2IM_CHUNK_ABOVE)
+    if flat:
+        offs = _flat_offsets(ksize, dil, rs)
+        oflat = out.reshape(n, c, math.prod(psize))
+    for i in range(0, n, nb):
+        m = min(nb, n - i)
+        if flat:
+            ge = _scratch(xp, "gT", (oc, m, span), g.dtype)
+            ge.fill(0)  # the gaps between rows
+            _strided(xp, ge, (oc, m) + osize, (m * span * it, span * it)
+                     + tuple(r * it for r in rs), writeable=True)[...] = \
+                xp.swapaxes(g[i:i + m], 0, 1)
+            dt = _mm_t_dcols(w2, ge.reshape(oc, m * span), groups,
+                             _scratch(xp, "dcols", (ck, m * span), g.dtype))
+            dc = dt.reshape(c, nk, m, span)
+            dst = oflat[i:i + m]
+            for j, off in enumerate(offs):
+                dst[:, :, off:off + span] += xp.swapaxes(dc[:, j], 0, 1)
+        else:
+            gt = g[i].reshape(oc, p) if m == 1 else _to_t(xp, g[i:i + m], "gT")
+            dt = _mm_t_dcols(w2, gt, groups,
+                             _scratch(xp, "dcols", (ck, m * p), g.dtype))
+            dc = dt.reshape((c,) + ksize + (m,) + osize)
+            dst = out[i:i + m]
+            for src_key, dst_key in _col2im_keys_t(ksize, stride, dil, osize):
+                dst[dst_key] += xp.swapaxes(dc[src_key], 0, 1)
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _col2im_keys_t(ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> tuple:
+    """For each kernel tap: (index into channels-major columns (C, *K, m, *O), output slice)."""
+    return tuple(((slice(None),) + src[2:], dst) for src, dst in
+                 _col2im_keys(ksize, stride, dil, osize))
+
+
+@functools.lru_cache(maxsize=512)
+def _flat_offsets(ksize: tuple, dil: tuple, rs: tuple) -> tuple[int, ...]:
+    """Flat-image offset of each kernel tap (row strides ``rs``), in weight order."""
+    return tuple(sum(i * d * r for i, d, r in zip(k, dil, rs))
+                 for k in itertools.product(*(range(m) for m in ksize)))
+
+
+# ----------------------------------------------------------------------------- dispatch
+def _is_big(oc: int, cgk: int, p: int) -> bool:
+    """Whether a layer's per-sample product (OC x Cg*K x P multiply-adds) is large enough for
+    BLAS to multithread it: then the channels-major engine does one GEMM per chunk of samples,
+    so the threads synchronize a few times per product rather than once per sample (which is
+    slow on two cores, and pathological when another process holds one)."""
+    return oc * cgk * p > _BIG_GEMM
+
+
+def _products(big: bool, src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
+              groups: int, w2: Any = None, b: Any = None, gw: Any = None,
+              keep: bool = False) -> tuple[Any, Any, Any]:
+    """``out = W2 @ im2col(src) + b`` (N, OC, P), ``dw = sum gw @ im2col(src)^T`` (OC, Cg*K)
+    and, with ``keep``, the columns (None when chunked), in either engine's layout."""
+    if big:
+        return _im2col_pass(src, ksize, stride, dil, osize, groups, w2=w2, b=b, gw=gw,
+                            keep=keep)
+    out, dw, cols = _im2col_products(src, ksize, stride, dil, osize, groups, w2=w2,
+                                     g3=None if gw is None else _flat(gw), keep=keep)
+    if b is not None:
+        out += b.reshape(-1, 1)
+    return out, dw, cols
+
+
+def _input_grad(big: bool, g: Any, w2: Any, groups: int, c: int, ksize: tuple, stride: tuple,
+                dil: tuple, osize: tuple, psize: tuple) -> Any:
+    """``col2im(W2^T @ g)`` (N, C, *psize) in either engine."""
+    if big:
+        return _col2im_pass(g, w2, groups, c, ksize, stride, dil, osize, psize)
+    return _col2im_product(w2, _flat(g), groups, c, ksize, stride, dil, osize, psize)
+
+
+def _weight_grad(big: bool, cols: Any, g: Any, groups: int, oc: int) -> Any:
+    """The weight gradient (OC, Cg*K) from the columns the forward kept."""
+    if big:
+        return _dw_from_t(_mm_t_dw(cols, _to_t(get_xp(cols), g, "gT"), groups), oc)
+    return _gemm_dw(_flat(g), cols, groups)
 
 
 def _contig(a: Any) -> Any:
@@ -303,7 +589,7 @@ def _flat(a: Any) -> Any:
 # ----------------------------------------------------------------------------- primitives
 class Convolution(Function):
     """``out[n, o, q] = b[o] + sum_{c, k} W[o, c, k] xpad[n, g(o) Cg + c, q stride + k dil]``
-    over 1, 2 or 3 spatial dims: im2col + one batched GEMM (see the module docstring).
+    over 1, 2 or 3 spatial dims: im2col + one GEMM (see the module docstring).
 
     Called as ``Convolution.apply(x, w, b, stride, pads, dilation, groups)`` with ``x`` batched
     (N, C, *S), ``w`` (OC, C/groups, *K), ``b`` (OC,) or ``None`` and
@@ -319,17 +605,16 @@ class Convolution(Function):
         oc = w.shape[0]
         needs = ctx.needs_input_grad
         keep = bool(needs) and needs[1]
-        out, _, cols = _im2col_products(xpad, ksize, stride, dil, osize, groups,
-                                        w2=w.reshape(oc, -1), keep=keep)
-        if b is not None:
-            out += b.reshape(oc, 1)
+        big = _is_big(oc, math.prod(w.shape[1:]), math.prod(osize))
+        out, _, cols = _products(big, xpad, ksize, stride, dil, osize, groups,
+                                 w2=w.reshape(oc, -1), b=b, keep=keep)
         if needs:
-            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, osize)
+            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, osize, big)
             src = None
             if needs[1] and (cols is None or get_xp(x).may_share_memory(cols, x)):
-                # chunked (the columns were never stored whole) or a 1x1 kernel whose columns
-                # are x itself: keep the (padded) input and redo im2col in backward. xpad is x
-                # itself when unpadded: in-place changes to x are then detected.
+                # chunked (the columns were never stored whole) or columns that are a view of
+                # x: keep the (padded) input and redo im2col in backward. xpad is x itself when
+                # unpadded: in-place changes to x are then detected.
                 src, cols = xpad, None
             ctx.save_for_backward(w if needs[0] else None, cols, src)
         return out.reshape((x.shape[0], oc) + osize)
@@ -338,22 +623,21 @@ class Convolution(Function):
     def backward(ctx: Any, grad_out: Any) -> Any:
         w, cols, src = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
-        xshape, wshape, pads, stride, dil, groups, osize = ctx.geom
+        xshape, wshape, pads, stride, dil, groups, osize, big = ctx.geom
         ksize = wshape[2:]
-        g3 = _flat(grad_out)
         gx = gw = gb = None
         if nx:
             psize = tuple(n + b + a for n, (b, a) in zip(xshape[2:], pads))
-            gx = _crop(_col2im_product(w.reshape(wshape[0], -1), g3, groups, xshape[1], ksize,
-                                       stride, dil, osize, psize), pads, xshape[2:])
+            gx = _crop(_input_grad(big, grad_out, w.reshape(wshape[0], -1), groups, xshape[1],
+                                   ksize, stride, dil, osize, psize), pads, xshape[2:])
         if nw:
             if cols is not None:
-                gw = _gemm_dw(g3, cols, groups)
+                gw = _weight_grad(big, cols, grad_out, groups, wshape[0])
             else:
-                gw = _im2col_products(src, ksize, stride, dil, osize, groups, g3=g3)[1]
+                gw = _products(big, src, ksize, stride, dil, osize, groups, gw=grad_out)[1]
             gw = gw.reshape(wshape)
         if nb:
-            gb = _chan_sum(g3)
+            gb = _chan_sum(_flat(grad_out))
         return gx, gw, gb, None, None, None, None
 
 
@@ -378,29 +662,29 @@ class ConvolutionTranspose(Function):
                       for i, s, d, k, o in zip(isize, stride, dil, ksize, opad))
         pads = tuple((p, p) for p in padding)
         osize = tuple(n - 2 * p for n, p in zip(psize, padding))
-        x3 = _flat(x)
-        out = _col2im_product(w.reshape(cin, -1), x3, groups, oc, ksize, stride, dil, isize,
-                              psize)
+        big = _is_big(cin, math.prod(w.shape[1:]), math.prod(isize))
+        out = _input_grad(big, x, w.reshape(cin, -1), groups, oc, ksize, stride, dil, isize,
+                          psize)
         if any(padding):
             out = _contig(_crop(out, pads, osize))
         if b is not None:
             out += b.reshape((oc,) + (1,) * len(ksize))
         needs = ctx.needs_input_grad
         if needs:
-            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, isize)
-            ctx.save_for_backward(w if needs[0] else None, x3 if needs[1] else None)
+            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, isize, big)
+            ctx.save_for_backward(w if needs[0] else None, x if needs[1] else None)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad_out: Any) -> Any:
-        w, x3 = ctx.saved_tensors
+        w, x = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
-        xshape, wshape, pads, stride, dil, groups, isize = ctx.geom
+        xshape, wshape, pads, stride, dil, groups, isize, big = ctx.geom
         gx = gw = gb = None
         if nx or nw:
             w2 = w.reshape(wshape[0], -1) if nx else None
-            gx, gw, _ = _im2col_products(_pad_array(grad_out, pads), wshape[2:], stride, dil,
-                                         isize, groups, w2=w2, g3=x3 if nw else None)
+            gx, gw, _ = _products(big, _pad_array(grad_out, pads), wshape[2:], stride, dil,
+                                  isize, groups, w2=w2, gw=x if nw else None)
             if nx:
                 gx = gx.reshape(xshape)
             if nw:
@@ -874,40 +1158,3 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
         return Fold.apply(x.unsqueeze(0), size, k, d, pads, s).squeeze(0)
     return Fold.apply(x, size, k, d, pads, s)
 
-
-def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, dil: tuple,
-                         osize: tuple, psize: tuple, rs: tuple, span: int) -> Any:
-    """:func:`_col2im_product` for stride 1 with short output rows, on flattened images.
-
-    The output pixels are embedded in the padded image's flat index (``q = sum o_i rs_i``,
-    ``rs`` its row strides), so ``g`` becomes (N, OC, span) with zeros in the gaps between rows
-    and the column of kernel offset ``k`` adds into ONE contiguous run ``[off_k, off_k + span)``
-    of the flat image: long vectorized adds instead of one short add per output row. The
-    products grow by ``span / prod(osize)`` (at most 1.5x, checked by the caller)."""
-    xp = get_xp(g3)
-    n, oc = g3.shape[:2]
-    it = g3.itemsize
-    ge = _scratch(xp, "gext", (n, oc, span), g3.dtype)
-    ge.fill(0)
-    gv = _strided(xp, ge, (n, oc) + osize, (oc * span * it, span * it) + tuple(r * it for r in rs),
-                  writeable=True)
-    gv[...] = g3.reshape((n, oc) + osize)
-    ck = c * math.prod(ksize)
-    out = xp.zeros((n, c, math.prod(psize)), dtype=g3.dtype)
-    offs = _flat_offsets(ksize, dil, rs)
-    nb = _chunk(n, ck * span, it)
-    buf = _scratch(xp, "dcols", (min(nb, n), ck, span), g3.dtype)
-    for i in range(0, n, nb):
-        m = min(nb, n - i)
-        cols = _gemm_dcols(w2, ge[i:i + m], groups, buf[:m]).reshape(m, c, len(offs), span)
-        dst = out[i:i + m]
-        for j, off in enumerate(offs):
-            dst[:, :, off:off + span] += cols[:, :, j]
-    return out.reshape((n, c) + psize)
-
-
-@functools.lru_cache(maxsize=512)
-def _flat_offsets(ksize: tuple, dil: tuple, rs: tuple) -> tuple[int, ...]:
-    """Flat-image offset of each kernel tap (row strides ``rs``), in weight order."""
-    return tuple(sum(i * d * r for i, d, r in zip(k, dil, rs))
-                 for k in itertools.product(*(range(m) for m in ksize)))

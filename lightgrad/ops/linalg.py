@@ -182,7 +182,11 @@ class Linear(Function):
         ctx.save_for_backward(x, w)
         out_f, in_f = w.shape
         lead = x.shape[:-1]
-        y = _blas(x.reshape(_rows(x.shape), in_f)) @ _blas(w).T  # (rows, out), fresh
+        rows = _rows(x.shape)
+        if rows == 1:  # one row: a matrix-vector product (GEMV), faster than a 1-row GEMM
+            y = (_blas(w) @ x.reshape(in_f)).reshape(1, out_f)
+        else:
+            y = _blas(x.reshape(rows, in_f)) @ _blas(w).T  # (rows, out), fresh
         if b is not None:
             y += b
         return y.reshape(lead + (out_f,))
@@ -277,7 +281,10 @@ def _shape(t: Tensor) -> tuple:
 
 def _check_dtypes(op: str, *ts: Tensor) -> None:
     """Same dtype (as torch's GEMMs require), not bool, on one device."""
-    check_same_device(op, *ts)
+    for t in ts:
+        if t.data.__class__ is not np.ndarray:  # NumPy arrays all live on the CPU
+            check_same_device(op, *ts)
+            break
     d0 = ts[0].data.dtype
     for t in ts[1:]:
         d = t.data.dtype
@@ -578,10 +585,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if b is not None:
         out_shape = xs[:-1] + ws[:1]
         bs = _shape(b)
-        try:
-            ok = np.broadcast_shapes(bs, ws[:1]) == ws[:1]
-        except ValueError:
-            ok = False
+        ok = bs == ws[:1]
+        if not ok:
+            try:
+                ok = np.broadcast_shapes(bs, ws[:1]) == ws[:1]
+            except ValueError:
+                ok = False
         if not ok:
             raise RuntimeError(f"linear: bias of shape {bs} cannot be broadcast to the output "
                                f"shape {out_shape} (weight shape {ws})")

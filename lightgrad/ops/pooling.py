@@ -268,6 +268,53 @@ def _separable_max(b: Any, g: _Geom, want_idx: bool, idt: Any) -> tuple[Any, Any
     return _tournament(rows, want_idx, idt)
 
 
+def _max2x2(x: Any) -> tuple[Any, Any, Any]:
+    """2x2 max pooling at stride 2 over exactly tiled planes (N, ..., 2*OH, 2*OW): the max over
+    column pairs, then over row pairs of the result, on flat views of the contiguous data (the
+    column pass is ONE long strided loop, the row pass one loop per output row over contiguous
+    runs; the general path's per-offset views loop over every output row of every offset).
+    Returns the output and the masks ``mc`` ("the right column won", per input row and output
+    column) and ``mr`` ("the lower row won", per output) that locate the first maximum in
+    row-major order, as the tournament does (strict ``>``: ties keep the earlier element)."""
+    xp = get_xp(x)
+    *lead, h, w = x.shape
+    x2 = x.reshape(-1, 2)  # (planes * H * OW, column pair)
+    left, right = x2[:, 0], x2[:, 1]
+    mc = right > left
+    v = xp.maximum(left, right).reshape(-1, 2, w // 2)  # (planes * OH, row pair, OW)
+    top, bot = v[:, 0], v[:, 1]
+    mr = bot > top
+    out = xp.maximum(top, bot).reshape(tuple(lead) + (h // 2, w // 2))
+    return out, mr, mc
+
+
+def _max2x2_backward(g: Any, mr: Any, mc: Any, shape: tuple) -> Any:
+    """The gradient of :func:`_max2x2`: ``g`` routed back through the row, then the column
+    choice."""
+    xp = get_xp(g)
+    ow = shape[-1] // 2
+    finite = bool(xp.isfinite(g).all())
+    g2 = g.reshape(-1, ow)  # (planes * OH, OW)
+    gv = xp.empty((g2.shape[0], 2, ow), g.dtype)
+    _route(xp, gv[:, 1], g2, mr, finite)
+    _route(xp, gv[:, 0], g2, ~mr, finite)
+    g1 = gv.reshape(-1)  # (planes * H * OW)
+    gx = xp.empty((g1.shape[0], 2), g.dtype)
+    _route(xp, gx[:, 1], g1, mc, finite)
+    _route(xp, gx[:, 0], g1, ~mc, finite)
+    return gx.reshape(shape)
+
+
+def _route(xp: Any, dst: Any, src: Any, mask: Any, finite: bool) -> None:
+    """``dst = src`` where ``mask``, else 0. A product with the mask when ``src`` is finite (a
+    masked copy is several times slower); otherwise the copy (``inf * 0`` would be nan)."""
+    if finite:
+        xp.multiply(src, mask, out=dst)
+    else:
+        dst[...] = 0
+        xp.copyto(dst, src, where=mask)
+
+
 class MaxPool(Function):
     """``out[o] = max over the window of o of x`` (1-d or 2-d windows with stride, padding by
     -inf, dilation, ceil mode); the gradient goes to the window's first maximum."""
@@ -277,6 +324,16 @@ class MaxPool(Function):
         xp = get_xp(x)
         g = ctx.geom = geom
         want_idx = sink is not None or bool(ctx.needs_input_grad and ctx.needs_input_grad[0])
+        if g.nd == 2 and g.k == (2, 2) and g.tiled and x.size:
+            out, mr, mc = _max2x2(x)
+            ctx.idx, ctx.masks = None, (mr, mc)
+            if sink is not None:  # window-local index of the first maximum: 2 * row + col
+                c = mc.reshape(-1, 2, out.shape[-1])
+                col = xp.where(mr, c[:, 1], c[:, 0])
+                idx = (mr.astype(np.int8) * 2 + col).reshape(out.shape)
+                sink.append(g.flat_indices(idx))
+            return out
+        ctx.masks = None
         b = g.padded(x, _lowest(x.dtype))
         idt = _idx_dtype(g.ksize)
         if g.ksize == 1:
@@ -309,14 +366,18 @@ class MaxPool(Function):
     def backward(ctx: Any, grad_out: Any) -> Any:
         xp = get_xp(grad_out)
         g, idx = ctx.geom, ctx.idx
+        if ctx.masks is not None:
+            mr, mc = ctx.masks
+            return _max2x2_backward(grad_out, mr, mc, g.lead + g.size), None, None
         if g.ksize == 1 and g.tiled:
             return grad_out.copy(), None, None
         gb = xp.zeros(g.lead + g.buf, dtype=grad_out.dtype)
         if g.ksize > _BIG_WINDOW:
             _scatter_windows(gb, g, idx, grad_out)
         elif g.disjoint:  # each buffer element belongs to at most one window: plain writes
+            finite = bool(xp.isfinite(grad_out).all())
             for n, off in enumerate(g.offsets):
-                xp.multiply(idx == n, grad_out, out=g.view(gb, off))
+                _route(xp, g.view(gb, off), grad_out, idx == n, finite)
         else:  # overlapping windows: accumulate; scratch buffers are reused across offsets
             m = xp.empty(idx.shape, dtype=bool)
             tmp = xp.empty(grad_out.shape, dtype=grad_out.dtype)

@@ -321,6 +321,19 @@ def _p(xp: Any, a: np.ndarray) -> Any:
     return a if xp is np else xp.asarray(a)
 
 
+#: Internal LSTM gate order (PyTorch's ``i, f, g, o`` are 0..3): ``o, i, f, g``, so that the
+#: three sigmoid gates are one contiguous block.
+_LSTM_ORDER = (3, 0, 1, 2)
+_LSTM_INV = (1, 2, 3, 0)
+
+
+def _gates(xp: Any, w: Any, order: tuple[int, ...]) -> Any:
+    """A gate-stacked PyTorch parameter ``(G*H, ...)`` as a fresh ``(G, H, ...)`` array with its
+    gate blocks in ``order``."""
+    g = len(order)
+    return w.reshape((g, w.shape[0] // g) + w.shape[1:])[_p(xp, np.array(order, np.intp))]
+
+
 class LSTMLayer(Function):
     """One LSTM layer, one direction, over a whole sequence (PyTorch's gates ``i, f, g, o``;
     an optional projection ``h_t = (o * tanh(c_t)) W_hr^T``).
@@ -328,7 +341,14 @@ class LSTMLayer(Function):
     Inputs: ``x`` (total, I), ``h0`` (N, P) / ``c0`` (N, H) or None, ``w_ih`` (4H, I), ``w_hh``
     (4H, P), ``b_ih``/``b_hh`` (4H,) or None, ``w_hr`` (P, H) or None, the schedule, the carry.
     Output: (total, P) with ``P = H`` without projection; ``h_n``/``c_n`` go to the carry.
-    Internally the gates are ordered ``o, i, f, g``: the three sigmoids are one block.
+
+    Internally the gates are ordered ``o, i, f, g`` (the three sigmoids are one block) and
+    stored *gate-major*: pre-activations and their gradients are (4, total, H) arrays, so each
+    step's gate block ``[:, rows]`` is four contiguous (rows, H) matrices. Every elementwise op
+    of a step then runs over contiguous memory (a column slice of a (rows, 4H) matrix makes
+    NumPy loop row by row, about three times slower at these sizes), and the products are
+    batched over the gate axis: ``(total, I) @ (4, I, H)`` for the input projection,
+    ``(rows, P) @ (4, P, H)`` per step.
     """
 
     @staticmethod
@@ -339,35 +359,33 @@ class LSTMLayer(Function):
         N, total = sched.N, sched.total
         H = w_ih.shape[0] // 4
         P = w_hh.shape[1]
-        h1, h2, h3 = H, 2 * H, 3 * H
         dt = x.dtype
-        perm, _ = _perm((H,) * 4, (3, 0, 1, 2))
-        perm = _p(xp, perm)
-        wi = w_ih[perm]
-        wi[:h3] *= 0.5
-        wh = w_hh[perm]
-        wh[:h3] *= 0.5
+        wi = _gates(xp, w_ih, _LSTM_ORDER)  # (4, H, I)
+        wi[:3] *= 0.5
+        wh = _gates(xp, w_hh, _LSTM_ORDER)  # (4, H, P)
+        wh[:3] *= 0.5
         x2 = _blas(x)
-        A = x2 @ wi.T  # (total, 4H): pre-activations, then the gate activations
+        A = xp.empty((4, total, H), dt)  # pre-activations, then the gate activations
+        xp.matmul(x2, xp.swapaxes(wi, 1, 2), out=A)
         if b_ih is not None or b_hh is not None:
             b = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
-            b = b[perm]
-            b[:h3] *= 0.5
-            A += b
+            b = _gates(xp, b, _LSTM_ORDER)  # (4, H)
+            b[:3] *= 0.5
+            A += b[:, None, :]
         S = xp.empty((N + total, P), dt)
         C = xp.empty((N + total, H), dt)
         S[sched.init:sched.init + N] = 0 if h0 is None else h0
         C[sched.init:sched.init + N] = 0 if c0 is None else c0
         TC = xp.empty((total, H), dt)
         HR = xp.empty((total, H), dt) if w_hr is not None else None
-        whT = xp.ascontiguousarray(wh.T)
+        whT = xp.ascontiguousarray(xp.swapaxes(wh, 1, 2))  # (4, P, H)
         whrT = w_hr.T if w_hr is not None else None
-        tmpG = xp.empty((N, 4 * H), dt)
+        tmpG = xp.empty((4, N, H), dt)
         tmpH = xp.empty((N, H), dt)
         matmul, multiply, tanh_ = xp.matmul, xp.multiply, xp.tanh
         for off, bs, pv, ro in sched.steps:
-            a = A[off:off + bs]
-            tg = tmpG[:bs]
+            a = A[:, off:off + bs]
+            tg = tmpG[:, :bs]
             if pv.__class__ is int:
                 hp, cp = S[pv:pv + bs], C[pv:pv + bs]
             else:
@@ -375,21 +393,21 @@ class LSTMLayer(Function):
             matmul(hp, whT, out=tg)
             a += tg
             tanh_(a, out=a)
-            s = a[:, :h3]
+            s = a[:3]
             s *= 0.5
             s += 0.5
             cn = C[ro:ro + bs]
-            multiply(a[:, h2:h3], cp, out=cn)
+            multiply(a[2], cp, out=cn)
             th = tmpH[:bs]
-            multiply(a[:, h1:h2], a[:, h3:], out=th)
+            multiply(a[1], a[3], out=th)
             cn += th
             tc = TC[off:off + bs]
             tanh_(cn, out=tc)
             if HR is None:
-                multiply(a[:, :h1], tc, out=S[ro:ro + bs])
+                multiply(a[0], tc, out=S[ro:ro + bs])
             else:
                 hr = HR[off:off + bs]
-                multiply(a[:, :h1], tc, out=hr)
+                multiply(a[0], tc, out=hr)
                 matmul(hr, whrT, out=S[ro:ro + bs])
         Y = S[sched.base:sched.base + total]
         carry.h_n = _fresh(_get(S, sched.final, N))
@@ -408,10 +426,8 @@ class LSTMLayer(Function):
         N, total = sched.N, sched.total
         H = w_ih.shape[0] // 4
         P = w_hh.shape[1]
-        h1, h2, h3 = H, 2 * H, 3 * H
         dt = A.dtype
-        perm, inv = _perm((H,) * 4, (3, 0, 1, 2))
-        perm, inv = _p(xp, perm), _p(xp, inv)
+        inv = _p(xp, np.array(_LSTM_INV, np.intp))
         dS, g_c = _init_grads(ctx, grad_out, S.shape, sched, xp)
         dC = xp.zeros(C.shape, dt)
         if g_c is not None:
@@ -420,17 +436,17 @@ class LSTMLayer(Function):
                 dC[f:f + N] = g_c
             else:
                 dC[f] = g_c
-        dA = xp.empty((total, 4 * H), dt)
+        dA = xp.empty((4, total, H), dt)
         tmpH = xp.empty((N, H), dt)
-        tmpG = xp.empty((N, 4 * H), dt)
+        tmpG = xp.empty((4, N, H), dt)
         tmpR = xp.empty((N, H), dt) if w_hr is not None else None
-        tmpP = xp.empty((N, P), dt)
-        wh = w_hh[perm]
+        tmpP = xp.empty((4, N, P), dt)
+        wh = _gates(xp, w_hh, _LSTM_ORDER)  # (4, H, P)
         wr = _blas(w_hr) if w_hr is not None else None
         matmul, multiply, subtract = xp.matmul, xp.multiply, xp.subtract
         # per step, on cache-resident blocks (internal gate order o, i, f, g):
         #   dc += dh o (1 - tanh(c)^2);  dA = [s(1-s) for o, i, f; 1 - g^2] * [dh tanh(c), dc g,
-        #   dc c_prev, dc i];  dc_prev = dc f;  dh_prev += dA W_hh
+        #   dc c_prev, dc i];  dc_prev = dc f;  dh_prev += sum_k dA_k W_hh,k
         for off, bs, pv, ro in reversed(sched.steps):
             dh = dS[ro:ro + bs]
             if tmpR is not None:
@@ -438,40 +454,51 @@ class LSTMLayer(Function):
                 matmul(dh, wr, out=dhr)
             else:
                 dhr = dh
-            a = A[off:off + bs]
+            a = A[:, off:off + bs]
             tc = TC[off:off + bs]
             cp = C[pv:pv + bs] if pv.__class__ is int else C[pv]
             dc = dC[ro:ro + bs]
             t = tmpH[:bs]
             multiply(tc, tc, out=t)
             subtract(1, t, out=t)
-            t *= a[:, :h1]
+            t *= a[0]
             t *= dhr
             dc += t
-            G = tmpG[:bs]
-            multiply(dhr, tc, out=G[:, :h1])
-            multiply(dc, a[:, h3:], out=G[:, h1:h2])
-            multiply(dc, cp, out=G[:, h2:h3])
-            multiply(dc, a[:, h1:h2], out=G[:, h3:])
-            da = dA[off:off + bs]
+            G = tmpG[:, :bs]
+            multiply(dhr, tc, out=G[0])
+            multiply(dc, a[3], out=G[1])
+            multiply(dc, cp, out=G[2])
+            multiply(dc, a[1], out=G[3])
+            da = dA[:, off:off + bs]
             multiply(a, a, out=da)
-            subtract(a[:, :h3], da[:, :h3], out=da[:, :h3])
-            subtract(1, da[:, h3:], out=da[:, h3:])
+            subtract(a[:3], da[:3], out=da[:3])
+            subtract(1, da[3], out=da[3])
             da *= G
-            tp = tmpP[:bs]
-            matmul(da, wh, out=tp)
+            tp = tmpP[:, :bs]
+            matmul(da, wh, out=tp)  # (4, bs, P): one product per gate, summed below
             if pv.__class__ is int:
-                multiply(dc, a[:, h2:h3], out=dC[pv:pv + bs])
-                dS[pv:pv + bs] += tp
+                multiply(dc, a[2], out=dC[pv:pv + bs])
+                dhp = dS[pv:pv + bs]
+                dhp += tp[0]
+                dhp += tp[1]
+                dhp += tp[2]
+                dhp += tp[3]
             else:
-                dC[pv] = dc * a[:, h2:h3]
-                dS[pv] += tp
-        dx = (dA @ w_ih[perm]).reshape(x.shape) if nx else None
+                dC[pv] = dc * a[2]
+                dS[pv] += tp.sum(axis=0)
+        # the weight and input gradients as single GEMMs over all steps, on the gate gradients
+        # made row-major (total, 4H) by one transposing copy (measured faster than the products
+        # batched over the gate axis)
+        dA2 = xp.ascontiguousarray(xp.swapaxes(dA, 0, 1)).reshape(total, 4 * H)
+        dx = (dA2 @ _gates(xp, w_ih, _LSTM_ORDER).reshape(4 * H, -1)).reshape(x.shape) \
+            if nx else None
         dh0 = dS[sched.init:sched.init + N].copy() if nh else None
         dc0 = dC[sched.init:sched.init + N].copy() if nc else None
-        dwi = (dA.T @ x2)[inv] if nwi else None
-        dwh = (dA.T @ _get(S, sched.prev_all, total))[inv] if nwh else None
-        db = dA.sum(axis=0)[inv] if nbi or nbh else None
+        dwi = (xp.ascontiguousarray((x2.T @ dA2).reshape(-1, 4, H)[:, inv].reshape(-1, 4 * H).T)
+               if nwi else None)
+        dwh = ((dA2.T @ _get(S, sched.prev_all, total)).reshape(4, H, P)[inv].reshape(4 * H, P)
+               if nwh else None)
+        db = dA2.sum(axis=0).reshape(4, H)[inv].reshape(4 * H) if nbi or nbh else None
         dwr = dS[sched.base:sched.base + total].T @ HR if nwr else None
         return (dx, dh0, dc0, dwi, dwh, db if nbi else None, db if nbh else None, dwr, None,
                 None)

@@ -398,20 +398,24 @@ PATH_CONFIGS = [  # (op, x shape, w shape, kwargs)
 ]
 
 
-@pytest.mark.parametrize("path", ["chunked", "regular_col2im", "chunked_regular_col2im"])
+@pytest.mark.parametrize("engine", ["batch_major", "channels_major"])
+@pytest.mark.parametrize("path", ["whole", "chunked", "regular_col2im", "chunked_regular_col2im"])
 @pytest.mark.parametrize("cfg", PATH_CONFIGS, ids=lambda c: f"{c[0]}_{c[1]}_{c[2]}_{c[3]}")
-def test_chunked_and_flat_paths(cfg, path, rng, monkeypatch):
-    """The cache-blocked (batch-chunked) products and the two col2im strategies agree with
-    torch: force them on small inputs."""
+def test_chunked_and_flat_paths(cfg, path, engine, rng, monkeypatch):
+    """Both product engines (batch-major for small layers, channels-major for big ones), the
+    cache-blocked (batch-chunked) products and the two col2im strategies agree with torch:
+    force each on small inputs."""
     import lightgrad.ops.conv as conv
 
+    monkeypatch.setattr(conv, "_BIG_GEMM", 0 if engine == "channels_major" else 1 << 62)
     if "chunked" in path:
         monkeypatch.setattr(conv, "_CHUNK_BYTES", 64)
         monkeypatch.setattr(conv, "_CHUNK_ABOVE", 0)
+        monkeypatch.setattr(conv, "_COL2IM_CHUNK_ABOVE", 0)
     if "regular" in path:
         monkeypatch.setattr(conv, "_ROWS_SHORT", 0)
     op, xs, ws, kw = cfg
-    case = OpCase(f"{op}_{path}", lambda lib, x, w, b: getattr(F(lib), op)(x, w, b, **kw),
+    case = OpCase(f"{op}_{path}_{engine}", lambda lib, x, w, b: getattr(F(lib), op)(x, w, b, **kw),
                   normal(xs, ws, (ws[1] * kw.get("groups", 1) if "transpose" in op else ws[0],)),
                   kind="matmul", gradcheck=False)
     check_case(case, rng)

@@ -179,6 +179,11 @@ LINEAR_CASES = [
     OpCase("linear_3d_input", _linear, _normals((2, 3, 3), (2, 3), (2,)), covers=L,
            kind="matmul"),
     OpCase("linear_1d_input", _linear, _normals((3,), (4, 3), (4,)), covers=L, kind="matmul"),
+    # one row (batch 1) takes the matrix-vector product path
+    OpCase("linear_one_row", _linear, _normals((1, 5), (4, 5), (4,)), covers=L, kind="matmul"),
+    OpCase("linear_one_row_3d_transposed_weight", _linear,
+           lambda r: [r.standard_normal((1, 1, 3)), r.standard_normal((3, 4)).T,
+                      r.standard_normal(4)], covers=L, kind="matmul"),
     OpCase("linear_no_bias", lambda lib, x, w: _lin(lib)(x, w),
            _normals((4, 3), (2, 3)), covers=L, kind="matmul"),
     OpCase("linear_kw", lambda lib, x, w, b: _lin(lib)(input=x, weight=w, bias=b),

@@ -491,3 +491,45 @@ def test_random_grid_against_torch(k, s, p, d, ceil, size, rng):
         (lo * lightgrad.tensor(g)).sum().backward()
         (to * torch.from_numpy(g)).sum().backward()
         np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "unbatched", "infinities"])
+def test_max_pool_2x2_fast_path(layout, rng):
+    """2x2 windows at stride 2 over exactly tiled planes take a two-pass path (columns, then
+    rows): values, indices and gradients match torch, also for non-contiguous and unbatched
+    inputs, ties and infinities (the losing side of a window gets exactly 0, never inf - inf)."""
+    x = rng.integers(-2, 3, (2, 3, 6, 8)).astype(np.float32)  # small ints: many ties
+    if layout == "transposed":
+        x = x.transpose(0, 1, 3, 2)
+    elif layout == "unbatched":
+        x = x[0]
+    elif layout == "infinities":
+        x[0, 0, 0, :2] = np.inf
+        x[0, 1, 2:4, 2:4] = -np.inf
+    g = rng.standard_normal(x.shape[:-2] + (x.shape[-2] // 2, x.shape[-1] // 2))
+    g = g.astype(np.float32)
+    if layout == "infinities":
+        g[0, 0, 0, 0] = np.inf
+    outs = []
+    for lib in (lightgrad, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y, i = lib.nn.functional.max_pool2d(t, 2, return_indices=True)
+        y.backward(lib.tensor(g))
+        outs.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_max_pool_infinite_gradient_reaches_only_the_maximum(k, rng):
+    """An infinite upstream gradient goes to the window's maximum; the other elements get
+    exactly 0 (not inf * 0 = nan), in the 2x2 path and the general disjoint-window path."""
+    x = rng.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    g = rng.standard_normal((1, 2, 6 // k, 6 // k)).astype(np.float32)
+    g[0, 0, 0, 0], g[0, 1, 1, 1] = np.inf, -np.inf
+    grads = []
+    for lib in (lightgrad, torch):
+        t = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.max_pool2d(t, k).backward(lib.tensor(g))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ... import creation
 from ...ops.conv import (
     conv1d,
@@ -44,17 +46,18 @@ def _tuple(v: Any, n: int, layer: str, arg: str) -> tuple[int, ...]:
             items = items * n
     else:
         items = (v,) * n
-    if len(items) != n or any(isinstance(e, bool) or not isinstance(e, int) for e in items):
+    if len(items) != n or any(isinstance(e, bool) or not isinstance(e, int | np.integer)
+                              for e in items):
         raise TypeError(f"{layer}: {arg} must be an int or a tuple of {n} ints, got {v!r}")
-    return items
+    return tuple(int(e) for e in items)
 
 
 def _channels(n: Any, layer: str, arg: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
         raise TypeError(f"{layer}: {arg} must be an int, got {type(n).__name__}")
     if n <= 0:
         raise ValueError(f"{layer}: {arg} must be positive, got {n}")
-    return n
+    return int(n)
 
 
 class _ConvNd(Module):
@@ -71,8 +74,9 @@ class _ConvNd(Module):
         nd = self._dims
         in_channels = _channels(in_channels, name, "in_channels")
         out_channels = _channels(out_channels, name, "out_channels")
-        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        groups = int(groups)
         if in_channels % groups != 0:
             raise ValueError(f"{name}: in_channels must be divisible by groups (in_channels="
                              f"{in_channels}, groups={groups})")
