@@ -11,7 +11,10 @@ operations whose best (or only) implementation differs between the two live here
   product, so the rank-by-rank update;
 - **running maximum** along an axis: NumPy's ``maximum.accumulate``; CuPy has no ufunc
   ``accumulate`` for ``maximum``, so a log-step (Hillis-Steele) scan;
-- **strided views**: ``numpy.lib.stride_tricks.as_strided`` vs CuPy's own.
+- **strided views**: ``numpy.lib.stride_tricks.as_strided`` vs CuPy's own;
+- **two host threads** for NumPy work that splits into independent halves
+  (:func:`host_pair`): NumPy's BLAS threads itself, but everything outside BLAS runs on the
+  calling core; CuPy work never goes through it.
 
 Random numbers are the other device-specific step: they are drawn on the host by
 ``backend.Generator`` and moved with :func:`lightgrad.backend.to_device_like` (design.md
@@ -20,6 +23,11 @@ section 9), so a seed gives the same values on every device.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import queue
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +35,7 @@ import numpy as np
 from . import backend
 
 __all__ = ["scatter_add", "scatter_mul", "index_add_rows", "flat_add_", "flat_sum", "cummax",
-           "as_strided"]
+           "as_strided", "host_pair_ok", "host_pair"]
 
 _intp = np.intp
 # dtypes CUDA's atomicAdd handles, i.e. those CuPy's add.at / cupyx.scatter_add accept
@@ -231,3 +239,125 @@ def as_strided(a: Any, shape: tuple, strides: tuple, writeable: bool = False) ->
     if xp is np:
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
     return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+
+
+# ----------------------------------------------------------------------------- two host threads
+# NumPy's bundled OpenBLAS, found among the loaded libraries: its thread count is what the user
+# (OPENBLAS_NUM_THREADS, threadpoolctl) granted NumPy, so lightgrad adds a second thread of its
+# own only when that count is at least 2, and runs BLAS at one thread while both of its threads
+# work (two callers each spawning BLAS threads would oversubscribe the cores).
+_SET_NAMES = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+              "scipy_openblas_set_num_threads", "openblas_set_num_threads")
+_blas_api: Any = None  # (get, set, stop-threads or None), () when not found, None: not looked up
+_pair_lock = threading.Lock()
+_worker: _Worker | None = None
+
+
+def _find_blas() -> Any:
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {ln.split()[-1] for ln in f if "openblas" in ln.rsplit("/", 1)[-1]}
+    except OSError:  # not Linux: no second thread
+        return ()
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _SET_NAMES:
+            setter = getattr(lib, name, None)
+            getter = getattr(lib, name.replace("set_", "get_"), None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype = [ctypes.c_int], None
+                getter.argtypes, getter.restype = [], ctypes.c_int
+                park = getattr(lib, "blas_thread_shutdown_", None)
+                if park is not None:
+                    park.argtypes, park.restype = [], ctypes.c_int
+                return getter, setter, park
+    return ()
+
+
+def host_pair_ok() -> bool:
+    """Whether :func:`host_pair` runs its two halves on two threads: NumPy's BLAS is an
+    OpenBLAS this process can see and it is allowed at least 2 threads (the user's setting:
+    ``OPENBLAS_NUM_THREADS``, threadpoolctl). Otherwise callers do their work in one piece."""
+    global _blas_api
+    if _blas_api is None:
+        _blas_api = _find_blas()
+    return bool(_blas_api) and _blas_api[0]() >= 2
+
+
+class _Worker:
+    """One daemon thread that runs the jobs handed to it, one at a time."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="lightgrad-host-pair", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            fn = self.jobs.get()
+            try:
+                fn()
+            except BaseException as e:  # noqa: BLE001  handed back to the caller, re-raised
+                self.done.put(e)
+            else:
+                self.done.put(None)
+
+
+def _after_fork() -> None:  # a forked child (DataLoader worker) has no copy of the thread
+    global _worker, _pair_lock
+    _worker = None
+    _pair_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def host_pair(first: Callable[[], None], second: Callable[[], None]) -> None:
+    """Run ``first()`` on the calling thread and ``second()`` on lightgrad's helper thread at
+    the same time, with NumPy's BLAS at one thread meanwhile (restored after, also on error).
+
+    OpenBLAS's own threads busy-wait for a while (about 0.1 s) after each threaded call, and
+    one of them spinning on the second core halves the helper thread's speed (cnn_mnist: 127
+    against 178 ms a step). So when no other Python thread could be inside BLAS (the process
+    runs only the caller and the helper), they are stopped first (``blas_thread_shutdown_``;
+    OpenBLAS starts them again at its next threaded call, about 70 us).
+
+    The two must write disjoint memory; NumPy copies, ufuncs and BLAS calls release the GIL,
+    so two halves of a memory-bound or small-GEMM loop run on two cores. Call it only after
+    :func:`host_pair_ok`; while another thread is inside ``host_pair`` (or BLAS is found not
+    to allow 2 threads) the two run one after the other on the calling thread. An exception
+    from either is raised here after both have finished.
+    """
+    global _worker
+    if not host_pair_ok() or not _pair_lock.acquire(blocking=False):
+        first()
+        second()
+        return
+    get, set_, park = _blas_api
+    try:
+        n = get()
+        if _worker is None:
+            _worker = _Worker()
+        set_(1)
+        if park is not None and threading.active_count() <= 2:
+            park()
+        try:
+            _worker.jobs.put(second)
+            err: BaseException | None = None
+            try:
+                first()
+            except BaseException as e:  # noqa: BLE001  wait for the other half first
+                err = e
+            err2 = _worker.done.get()
+        finally:
+            set_(n)
+        if err is not None:
+            raise err
+        if err2 is not None:
+            raise err2
+    finally:
+        _pair_lock.release()

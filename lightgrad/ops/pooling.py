@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend_kernels as _bk
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .operands import as_tensor_arg, get_xp
@@ -278,31 +279,81 @@ def _max2x2(x: Any) -> tuple[Any, Any, Any]:
     row-major order, as the tournament does (strict ``>``: ties keep the earlier element)."""
     xp = get_xp(x)
     *lead, h, w = x.shape
-    x2 = x.reshape(-1, 2)  # (planes * H * OW, column pair)
-    left, right = x2[:, 0], x2[:, 1]
-    mc = right > left
-    v = xp.maximum(left, right).reshape(-1, 2, w // 2)  # (planes * OH, row pair, OW)
-    top, bot = v[:, 0], v[:, 1]
-    mr = bot > top
-    out = xp.maximum(top, bot).reshape(tuple(lead) + (h // 2, w // 2))
+    planes = math.prod(lead)
+    xf = x.reshape(planes, h, w)
+    out = xp.empty(tuple(lead) + (h // 2, w // 2), x.dtype)
+    mr = xp.empty((planes * (h // 2), w // 2), bool)  # (planes * OH, OW)
+    mc = xp.empty(planes * h * (w // 2), bool)  # (planes * H * OW)
+    of = out.reshape(planes, h // 2, w // 2)
+    half = _split_planes(xp, planes, x.nbytes)
+    if half:
+        _bk.host_pair(lambda: _max2x2_part(xp, xf, of, mr, mc, 0, half),
+                      lambda: _max2x2_part(xp, xf, of, mr, mc, half, planes))
+    else:
+        _max2x2_part(xp, xf, of, mr, mc, 0, planes)
     return out, mr, mc
+
+
+#: Bytes of input above which 2x2 pooling splits its planes over two threads
+_SPLIT_ABOVE = 1 << 22
+
+
+def _split_planes(xp: Any, planes: int, nbytes: int) -> int:
+    """Where to split ``planes`` over two threads (0: do not): NumPy arrays of more than
+    ``_SPLIT_ABOVE`` bytes, with the user allowing BLAS 2 threads
+    (:func:`backend_kernels.host_pair`)."""
+    if xp is not np or planes < 2 or nbytes <= _SPLIT_ABOVE or not _bk.host_pair_ok():
+        return 0
+    return planes // 2
+
+
+def _max2x2_part(xp: Any, xf: Any, out: Any, mr: Any, mc: Any, a: int, b: int) -> None:
+    """:func:`_max2x2` over the planes ``a:b`` of ``xf`` (planes, H, W), into their parts of
+    ``out`` (planes, OH, OW) and the masks."""
+    h, ow = xf.shape[1], xf.shape[2] // 2
+    x2 = xf[a:b].reshape(-1, 2)  # (planes * H * OW, column pair)
+    left, right = x2[:, 0], x2[:, 1]
+    xp.greater(right, left, out=mc[a * h * ow:b * h * ow])
+    v = xp.maximum(left, right).reshape(-1, 2, ow)  # (planes * OH, row pair, OW)
+    top, bot = v[:, 0], v[:, 1]
+    xp.greater(bot, top, out=mr[a * (h // 2):b * (h // 2)])
+    xp.maximum(top, bot, out=out[a:b].reshape(-1, ow))
 
 
 def _max2x2_backward(g: Any, mr: Any, mc: Any, shape: tuple) -> Any:
     """The gradient of :func:`_max2x2`: ``g`` routed back through the row, then the column
     choice."""
     xp = get_xp(g)
-    ow = shape[-1] // 2
+    oh, ow = shape[-2] // 2, shape[-1] // 2
     finite = bool(xp.isfinite(g).all())
-    g2 = g.reshape(-1, ow)  # (planes * OH, OW)
+    planes = math.prod(shape[:-2])
+    gf = g.reshape(planes, oh, ow)
+    gx = xp.empty(shape, g.dtype)
+    gxf = gx.reshape(planes, 2 * oh, 2 * ow)
+    half = _split_planes(xp, planes, gx.nbytes)
+    if half:
+        _bk.host_pair(lambda: _max2x2_backward_part(xp, gf, mr, mc, gxf, finite, 0, half),
+                      lambda: _max2x2_backward_part(xp, gf, mr, mc, gxf, finite, half, planes))
+    else:
+        _max2x2_backward_part(xp, gf, mr, mc, gxf, finite, 0, planes)
+    return gx
+
+
+def _max2x2_backward_part(xp: Any, g: Any, mr: Any, mc: Any, gx: Any, finite: bool, a: int,
+                          b: int) -> None:
+    """:func:`_max2x2_backward` over the planes ``a:b`` of ``g`` (planes, OH, OW), into theirs
+    of ``gx`` (planes, H, W)."""
+    oh, ow = g.shape[1], g.shape[2]
+    g2 = g[a:b].reshape(-1, ow)  # (planes * OH, OW)
+    r = mr[a * oh:b * oh]
     gv = xp.empty((g2.shape[0], 2, ow), g.dtype)
-    _route(xp, gv[:, 1], g2, mr, finite)
-    _route(xp, gv[:, 0], g2, ~mr, finite)
+    _route(xp, gv[:, 1], g2, r, finite)
+    _route(xp, gv[:, 0], g2, ~r, finite)
     g1 = gv.reshape(-1)  # (planes * H * OW)
-    gx = xp.empty((g1.shape[0], 2), g.dtype)
-    _route(xp, gx[:, 1], g1, mc, finite)
-    _route(xp, gx[:, 0], g1, ~mc, finite)
-    return gx.reshape(shape)
+    c = mc[a * 2 * oh * ow:b * 2 * oh * ow]
+    gxp = gx[a:b].reshape(-1, 2)
+    _route(xp, gxp[:, 1], g1, c, finite)
+    _route(xp, gxp[:, 0], g1, ~c, finite)
 
 
 def _route(xp: Any, dst: Any, src: Any, mask: Any, finite: bool) -> None:

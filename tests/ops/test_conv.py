@@ -419,3 +419,61 @@ def test_chunked_and_flat_paths(cfg, path, engine, rng, monkeypatch):
                   normal(xs, ws, (ws[1] * kw.get("groups", 1) if "transpose" in op else ws[0],)),
                   kind="matmul", gradcheck=False)
     check_case(case, rng)
+
+
+@pytest.fixture
+def blas_two_threads():
+    """NumPy's BLAS allowed 2 threads for the test (so lightgrad may use its second thread);
+    skipped where NumPy's OpenBLAS cannot be found."""
+    import lightgrad.backend_kernels as bk
+
+    bk.host_pair_ok()  # looks the library up
+    if not bk._blas_api:
+        pytest.skip("NumPy's OpenBLAS not found: no two-thread paths")
+    get, set_ = bk._blas_api[:2]
+    n = get()
+    set_(2)
+    yield
+    set_(n)
+
+
+@pytest.mark.parametrize("flat", [True, False])
+@pytest.mark.parametrize("cfg", PATH_CONFIGS, ids=lambda c: f"{c[0]}_{c[1]}_{c[2]}_{c[3]}")
+def test_two_thread_split_matches_one_thread(cfg, flat, rng, monkeypatch, blas_two_threads):
+    """The channels-major engine split over two threads (batch halves, BLAS at one thread
+    each) gives the same output and input gradient as one thread, and the weight gradient up
+    to the order of its sum over the batch; forced on small inputs."""
+    import lightgrad.backend_kernels as bk
+    import lightgrad.ops.conv as conv
+
+    pairs = []
+    real = bk.host_pair
+    monkeypatch.setattr(bk, "host_pair", lambda a, b: (pairs.append(1), real(a, b)))
+    monkeypatch.setattr(conv, "_BIG_GEMM", 0)
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 64)
+    monkeypatch.setattr(conv, "_CHUNK_ABOVE", 0)
+    monkeypatch.setattr(conv, "_COL2IM_CHUNK_ABOVE", 0)
+    if not flat:
+        monkeypatch.setattr(conv, "_ROWS_SHORT", 0)
+    op, xs, ws, kw = cfg
+    bs = (ws[1] * kw.get("groups", 1) if "transpose" in op else ws[0],)
+    x0, w0, b0 = (rng.standard_normal(s) for s in (xs, ws, bs))
+    g0 = None
+    res = []
+    for split in (False, True):
+        monkeypatch.setattr(conv, "_SPLIT_ABOVE", 0 if split else 1 << 62)
+        pairs.clear()
+        x, w, b = (lightgrad.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = getattr(lightgrad.nn.functional, op)(x, w, b, **kw)
+        if g0 is None:
+            g0 = rng.standard_normal(tuple(y.shape))
+        y.backward(lightgrad.tensor(g0))
+        res.append((y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()))
+        # forward, input gradient, weight gradient (one pass with the input gradient when
+        # transposed)
+        assert len(pairs) == (0 if not split else 2 if "transpose" in op else 3)
+    (y1, gx1, gw1, gb1), (y2, gx2, gw2, gb2) = res
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(gb1, gb2)
+    np.testing.assert_array_equal(gx1, gx2)
+    np.testing.assert_allclose(gw1, gw2, rtol=1e-12, atol=1e-12)

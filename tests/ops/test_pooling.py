@@ -493,11 +493,39 @@ def test_random_grid_against_torch(k, s, p, d, ceil, size, rng):
         np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.fixture(params=["one_thread", "two_threads"])
+def pool_threads(request, monkeypatch):
+    """The 2x2 path on one thread, or forced to split its planes over two (BLAS allowed 2
+    threads; ``host_pair`` checked to be called)."""
+    import lightgrad.backend_kernels as bk
+    import lightgrad.ops.pooling as pooling
+
+    if request.param == "one_thread":
+        monkeypatch.setattr(pooling, "_SPLIT_ABOVE", 1 << 62)
+        yield None
+        return
+    bk.host_pair_ok()  # looks NumPy's OpenBLAS up
+    if not bk._blas_api:
+        pytest.skip("NumPy's OpenBLAS not found: no two-thread paths")
+    pairs: list = []
+    real = bk.host_pair
+    monkeypatch.setattr(bk, "host_pair", lambda a, b: (pairs.append(1), real(a, b)))
+    monkeypatch.setattr(pooling, "_SPLIT_ABOVE", 0)
+    get, set_ = bk._blas_api[:2]
+    n = get()
+    set_(2)
+    try:
+        yield pairs
+    finally:
+        set_(n)
+
+
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "unbatched", "infinities"])
-def test_max_pool_2x2_fast_path(layout, rng):
+def test_max_pool_2x2_fast_path(layout, rng, pool_threads):
     """2x2 windows at stride 2 over exactly tiled planes take a two-pass path (columns, then
     rows): values, indices and gradients match torch, also for non-contiguous and unbatched
-    inputs, ties and infinities (the losing side of a window gets exactly 0, never inf - inf)."""
+    inputs, ties and infinities (the losing side of a window gets exactly 0, never inf - inf);
+    on one thread and split over two."""
     x = rng.integers(-2, 3, (2, 3, 6, 8)).astype(np.float32)  # small ints: many ties
     if layout == "transposed":
         x = x.transpose(0, 1, 3, 2)
@@ -516,6 +544,8 @@ def test_max_pool_2x2_fast_path(layout, rng):
         y, i = lib.nn.functional.max_pool2d(t, 2, return_indices=True)
         y.backward(lib.tensor(g))
         outs.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
+        if lib is lightgrad and pool_threads is not None:
+            assert len(pool_threads) == 2  # forward and backward split
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
 
