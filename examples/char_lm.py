@@ -83,7 +83,7 @@ def bits_per_char(model: CharLM, codes: np.ndarray, chunk: int = 256, rows: int 
     return total / n / math.log(2)
 
 
-def sample(model: CharLM, n_words: int, temperature: float, rng: np.random.Generator,
+def sample(model: CharLM, n_words: int, temperature: float, generator: lightgrad.Generator,
            max_len: int = 16) -> list[str]:
     """``n_words`` words, generated in parallel, each from a newline to the next newline."""
     model.eval()
@@ -94,11 +94,9 @@ def sample(model: CharLM, n_words: int, temperature: float, rng: np.random.Gener
     with lightgrad.no_grad():
         for _ in range(max_len):
             logits, state = model(lightgrad.from_numpy(prev), state)  # (n, 1, V)
-            z = logits[:, -1].numpy().astype(np.float64) / temperature
-            p = np.exp(z - z.max(1, keepdims=True))
-            p /= p.sum(1, keepdims=True)
-            # one categorical draw per row: the first cumulative probability above u
-            nxt = (p.cumsum(1) < rng.random((n_words, 1))).sum(1).clip(0, len(SYMBOLS) - 1)
+            # softmax(logits / T): T < 1 sharpens the distribution, T > 1 flattens it
+            p = F.softmax(logits[:, -1] / temperature, dim=-1)
+            nxt = lightgrad.multinomial(p, 1, generator=generator)[:, 0].numpy()
             for i, c in enumerate(nxt):
                 if not done[i]:
                     if c == 0:
@@ -161,10 +159,11 @@ def main(quick: bool = False, steps: int | None = None) -> dict:
     print(f"test: {bpc:.3f} bits per character, perplexity {2 ** bpc:.2f} "
           f"(letter frequencies alone: {unigram_bpc:.2f} bits)")
     dictionary = set(words)
+    sampler = lightgrad.Generator().manual_seed(1)
     metrics = {"bpc": bpc, "perplexity": 2 ** bpc, "unigram_bpc": unigram_bpc,
                "steps": steps, "seconds": seconds}
     for t in TEMPERATURES:
-        generated = sample(model, 200, t, rng)
+        generated = sample(model, 200, t, sampler)
         real = float(np.mean([w in dictionary for w in generated])) if generated else 0.0
         print(f"temperature {t}: {' '.join(generated[:12])}  "
               f"({real:.0%} of {len(generated)} are dictionary words)")

@@ -336,12 +336,8 @@ ALLOW: dict[tuple[str, str], tuple[frozenset, str]] = {
     **{("nn/init.py", f): (frozenset(n.split()), _HOST_DRAW) for f, n in [
         ("trunc_normal_", "empty log"), ("eye_", "eye"), ("dirac_", "zeros arange"),
         ("orthogonal_", "linalg sign diagonal"), ("sparse_", "argsort arange")]},
-    # files of the performance helper (issue 8, CPU part): host metadata, verified on the fake
-    # device by tests/test_cuda.py; conv._strided duplicates backend_kernels.as_strided
-    ("ops/conv.py", "_strided"): (frozenset({"lib"}), "NumPy branch of an xp switch"),
+    # host metadata and NumPy-only fast paths, verified on the fake device by tests/test_cuda.py
     ("ops/conv.py", "_scratch"): (frozenset({"empty"}), "NumPy-only work buffers"),
-    ("ops/loss.py", "MultilabelMarginLoss.forward"): (frozenset({"bincount"}),
-                                                       "NumPy branch of an xp switch"),
     ("ops/loss.py", "_check_class_target"): (frozenset({"unravel_index"}), "a host int"),
     **{("ops/pooling.py", f): (frozenset(n.split()), _HOST_PLAN) for f, n in [
         ("_first_inside", "arange minimum"), ("_divisor", "arange minimum maximum multiply"),
@@ -352,11 +348,7 @@ ALLOW: dict[tuple[str, str], tuple[frozenset, str]] = {
         ("_perm", "cumsum concatenate arange empty_like"),
         ("_gates", "array"), ("LSTMLayer.backward", "array")]},
 }
-#: the files whose allow-list entries must all still be needed (the others change under
-#: another helper's hands: their stale entries are tolerated)
-STRICT_STALE = frozenset({"tensor.py", "creation.py", "nn/init.py", "ops/indexing.py",
-                          "ops/index_plan.py", "ops/movement.py", "ops/padding.py",
-                          "ops/resample.py"})
+
 
 
 def _numpy_uses(path: pathlib.Path) -> list[tuple[int, str, str]]:
@@ -403,7 +395,7 @@ def test_op_modules_compute_through_xp():
                      "a kernel in lightgrad/backend_kernels.py, or (host metadata only) add an "
                      "ALLOW entry with its reason:\n" + "\n".join(bad))
     stale = [f"{rel} {fn}: np.{n}" for (rel, fn), (names, _) in ALLOW.items()
-             if rel in STRICT_STALE for n in names if (rel, fn, n) not in used]
+             for n in names if (rel, fn, n) not in used]
     assert not stale, "ALLOW entries no longer needed:\n" + "\n".join(stale)
 
 

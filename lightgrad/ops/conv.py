@@ -79,12 +79,6 @@ _SPLIT_ABOVE = 1 << 22
 
 
 # ----------------------------------------------------------------------------- array kernels
-def _strided(xp: Any, a: Any, shape: tuple, strides: tuple, writeable: bool = False) -> Any:
-    if xp is np:
-        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
-    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)  # pragma: no cover
-
-
 _scratch_local = threading.local()
 
 
@@ -127,7 +121,7 @@ def _window(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -> 
     """The read-only window view ``v[n, c, *k, *o] = src[n, c, *(o * stride + k * dil)]``."""
     s = src.strides
     sp = s[2:]
-    return _strided(get_xp(src), src, src.shape[:2] + ksize + osize,
+    return _bk.as_strided(src, src.shape[:2] + ksize + osize,
                     s[:2] + tuple(a * d for a, d in zip(sp, dil))
                     + tuple(a * t for a, t in zip(sp, stride)))
 
@@ -340,7 +334,7 @@ def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, di
         m = min(nb, n - i)
         gm = ge[:m]
         gm.fill(0)  # the gaps between rows
-        _strided(xp, gm, (m, oc) + osize, (oc * span * it, span * it) + tuple(r * it for r in rs),
+        _bk.as_strided(gm, (m, oc) + osize, (oc * span * it, span * it) + tuple(r * it for r in rs),
                  writeable=True)[...] = g[i:i + m]
         cols = _gemm_dcols(w2, gm, groups, buf[:m]).reshape(m, c, len(offs), span)
         dst = out[i:i + m]
@@ -358,7 +352,7 @@ def _window_t(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple) -
     """The read-only view ``v[c, *k, n, *o] = src[n, c, *(o * stride + k * dil)]``."""
     s = src.strides
     sp = s[2:]
-    return _strided(get_xp(src), src, (src.shape[1],) + ksize + (src.shape[0],) + osize,
+    return _bk.as_strided(src, (src.shape[1],) + ksize + (src.shape[0],) + osize,
                     (s[1],) + tuple(a * d for a, d in zip(sp, dil)) + (s[0],)
                     + tuple(a * t for a, t in zip(sp, stride)))
 
@@ -564,7 +558,7 @@ def _col2im_chunks(xp: Any, g: Any, w2: Any, groups: int, c: int, ksize: tuple, 
         if span:
             ge = _scratch(xp, "gT", (oc, m, span), g.dtype)
             ge.fill(0)  # the gaps between rows
-            _strided(xp, ge, (oc, m) + osize, (m * span * it, span * it)
+            _bk.as_strided(ge, (oc, m) + osize, (m * span * it, span * it)
                      + tuple(r * it for r in rs), writeable=True)[...] = \
                 xp.swapaxes(g[i:i + m], 0, 1)
             dt = _mm_t_dcols(w2, ge.reshape(oc, m * span), groups,

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend_kernels as _bk
 from ..autograd.function import Function
 from ..backend import get_default_dtype
 from ..tensor import Tensor
@@ -1079,13 +1080,8 @@ class MultilabelMarginLoss(Function):
         cols = xp.where(prefix, tr, 0)
         count = xp.zeros((m, c), x.dtype)  # how often each class is listed
         rows = xp.repeat(xp.arange(m), c)
-        if xp is np:
-            flat = np.bincount((rows * c + cols.reshape(-1))[prefix.reshape(-1)],
-                               minlength=m * c)
-            count = flat.reshape(m, c).astype(x.dtype)
-        else:  # pragma: no cover - CuPy
-            xp.add.at(count, (rows[prefix.reshape(-1)], cols.reshape(-1)[prefix.reshape(-1)]),
-                      1.0)
+        keep = prefix.reshape(-1)
+        _bk.scatter_add(count, (rows[keep], cols.reshape(-1)[keep]), 1.0)
         other = (count == 0).astype(x.dtype)  # the non-target classes
         z = 1.0 - xr[:, :, None] + xr[:, None, :]  # z[i, j, k] = 1 - x[j] + x[k]
         act = (z > 0).astype(x.dtype)
