@@ -39,6 +39,7 @@ import lightgrad
 import lightgrad.nn.functional as F
 from lightgrad import nn, optim
 from lightgrad.datasets.shapes import SHAPE_CLASSES, make_shapes
+from lightgrad.keras.metrics import confusion_matrix  # the project's one confusion matrix
 from lightgrad.utils.data import DataLoader, TensorDataset
 
 SIZE = 32
@@ -98,12 +99,6 @@ class SegNet(nn.Module):
         for stage, idx in zip(self.decoder, reversed(indices)):
             x = stage(F.max_unpool2d(x, idx, 2))  # back to those places, zeros elsewhere
         return self.classifier(x)  # (N, num_classes, H, W) logits
-
-
-def confusion_matrix(pred: np.ndarray, target: np.ndarray, num_classes: int) -> np.ndarray:
-    """``cm[t, p]``: the number of pixels of true class ``t`` predicted as ``p``."""
-    flat = target.ravel().astype(np.int64) * num_classes + pred.ravel()
-    return np.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
 def iou_per_class(cm: np.ndarray) -> np.ndarray:
@@ -190,7 +185,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike[str] | None = None,
     seconds = time.perf_counter() - start
 
     preds = predict(model, lightgrad.from_numpy(X_test))
-    cm = confusion_matrix(preds, M_test, len(SHAPE_CLASSES))
+    cm = confusion_matrix(M_test.ravel(), preds.ravel(), len(SHAPE_CLASSES))  # [true, pred]
     ious = iou_per_class(cm)
     mean_iou = float(np.nanmean(ious))
     pixel_acc = float(np.trace(cm) / cm.sum())

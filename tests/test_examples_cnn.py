@@ -340,11 +340,11 @@ def test_iou_from_the_confusion_matrix():
     ex = load("segnet_shapes")
     target = np.array([[0, 0, 1, 1], [2, 2, 3, 3]])
     pred = np.array([[0, 1, 1, 1], [2, 3, 3, 0]])
-    cm = ex.confusion_matrix(pred, target, 4)
+    cm = ex.confusion_matrix(target.ravel(), pred.ravel(), 4)
     assert cm.tolist() == [[1, 1, 0, 0], [0, 2, 0, 0], [0, 0, 1, 1], [1, 0, 0, 1]]
     # class 0: 1 / (2 + 2 - 1); class 1: 2 / 3; class 2: 1 / 2; class 3: 1 / 3
     np.testing.assert_allclose(ex.iou_per_class(cm), [1 / 3, 2 / 3, 1 / 2, 1 / 3])
-    assert np.isnan(ex.iou_per_class(ex.confusion_matrix(pred, target, 5))[4])
+    assert np.isnan(ex.iou_per_class(ex.confusion_matrix(target.ravel(), pred.ravel(), 5))[4])
 
 
 def test_feature_maps_quick_draws_filters_and_maps(fashion, tmp_path):
