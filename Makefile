@@ -30,10 +30,12 @@ $(BIN)/python:
 # the package with the examples' extras (matplotlib for the pictures, scikit-learn for the digits)
 $(VENV)/.base-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[examples]'
+	$(BIN)/python -m compileall -q lightgrad  # bytecode, as a regular pip install leaves it
 	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q lightgrad
 	@touch $@ $(VENV)/.base-installed
 
 # the main job: train the default model on generated data, write model, plots and summary

@@ -309,9 +309,24 @@ _IMPORT_CODE = ("import time; t = time.perf_counter(); import {m}; dt = time.per
                 "from benchmarks.memory import peak_rss_mb; print(dt, peak_rss_mb())")
 
 
+def compile_bytecode() -> None:
+    """Compile lightgrad's modules to bytecode (``__pycache__``), as ``pip install`` does for
+    an installed package (torch's and NumPy's are compiled that way). An editable install run
+    with ``PYTHONDONTWRITEBYTECODE`` set (as on CI) would otherwise compile every module from
+    source at each import, which measures the compiler, not lightgrad (0.37-0.43 s against
+    0.13-0.16 s with bytecode, on the 2-core VM of BENCHMARKS.md)."""
+    import compileall
+
+    if not compileall.compile_dir(str(ROOT / "lightgrad"), quiet=1):
+        raise RuntimeError("compiling lightgrad's modules to bytecode failed (python -m "
+                           "compileall lightgrad says which)")
+
+
 def measure_import(a: argparse.Namespace) -> dict[str, Any]:
     """Median wall time of ``import lightgrad`` and ``import torch``, alternating fresh
-    processes (after one unrecorded warm-up each, which fills the file cache)."""
+    processes (after one unrecorded warm-up each, which fills the file cache), both from
+    compiled bytecode (:func:`compile_bytecode`)."""
+    compile_bytecode()
     times: dict[str, list[float]] = {"lightgrad": [], "torch": []}
     rss: dict[str, list[float]] = {"lightgrad": [], "torch": []}
     env = child_env(a.threads)

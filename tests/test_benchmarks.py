@@ -190,3 +190,21 @@ def test_memory_child_reports_its_own_peak():
     assert r["run_mb"] >= 10 and r["peak_mb"] == pytest.approx(r["import_mb"] + r["run_mb"],
                                                                  abs=0.2)
     assert memory.peak_rss_mb() > r["import_mb"]
+
+
+def test_import_is_timed_from_compiled_bytecode(tmp_path: Path) -> None:
+    """``import lightgrad`` is measured as an installed package runs it, from bytecode (pip
+    compiles it at install, as it did torch's): compile_bytecode leaves a current ``.pyc``
+    for every module, which Python then loads instead of compiling the source."""
+    import importlib.util
+
+    import lightgrad
+
+    suite.compile_bytecode()
+    pkg = Path(lightgrad.__file__).parent
+    sources = sorted(pkg.rglob("*.py"))
+    assert len(sources) > 50
+    for src in sources:
+        pyc = Path(importlib.util.cache_from_source(str(src)))
+        assert pyc.exists(), pyc
+        assert pyc.stat().st_mtime >= src.stat().st_mtime, src
