@@ -29,6 +29,9 @@ Memory traffic, not arithmetic, decides the speed of the copies around the GEMMs
   batch in two halves run at once on two threads (:func:`backend_kernels.host_pair`), each at
   one BLAS thread: the copies and adds around the GEMMs then use both cores too, and the
   per-sample GEMMs skip OpenBLAS's thread synchronization (cnn_mnist step 158 -> 114 ms).
+  Small layers (the batch-major engine) with enough work split their batch the same way, each
+  half running the whole engine, forward and backward (:func:`_pair_split`): their per-sample
+  GEMMs are too small for OpenBLAS to thread at all.
 * Temporaries that never leave this module live in per-thread reusable buffers
   (:func:`_scratch`): glibc returns freed multi-megabyte blocks to the OS, and faulting them
   back in on every step costs as much as the copies themselves.
@@ -76,6 +79,9 @@ _BIG_GEMM = 1 << 19
 #: Bytes of columns (whole batch) above which the channels-major engine splits the batch over
 #: two threads (``_split``).
 _SPLIT_ABOVE = 1 << 22
+#: Multiply-adds (whole batch) above which a small-layer convolution splits its batch over two
+#: threads (``_pair_split``).
+_PAIR_ABOVE = 1 << 22
 
 
 # ----------------------------------------------------------------------------- array kernels
@@ -233,19 +239,19 @@ def _gemm_dw(g3: Any, cols: Any, groups: int) -> Any:
 
 
 def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
-                     groups: int, w2: Any = None, g3: Any = None,
-                     keep: bool = False) -> tuple[Any, Any, Any]:
+                     groups: int, w2: Any = None, g3: Any = None, keep: bool = False,
+                     out: Any = None) -> tuple[Any, Any, Any]:
     """For ``cols = im2col(src)``: ``out = W2 @ cols`` (when ``w2`` is given) and
     ``dw = sum_n g_n @ cols_n^T`` (when ``g3`` is given).
 
     Unless ``keep`` asks for the whole ``cols`` back (to reuse in backward; only when it is
     small, see ``_CHUNK_ABOVE``), the columns are copied chunk by chunk of the batch into a
     reused cache-sized work buffer and consumed while still in cache. A 1x1 kernel at stride 1
-    needs no copy at all: the input itself is ``cols``."""
+    needs no copy at all: the input itself is ``cols``. ``out`` (N, OC, P): where to write the
+    product (default: a new array)."""
     xp = get_xp(src)
     n, c = src.shape[:2]
     ck, p = c * math.prod(ksize), math.prod(osize)
-    out: Any = None
     dw: Any = None
     if src.shape[2:] == osize and all(k == 1 for k in ksize):
         cols = src.reshape(n, ck, p)  # a view when src is contiguous
@@ -257,13 +263,13 @@ def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: t
         cols = _im2col(src, ksize, stride, dil, osize) if keep and nb >= n else None
     if cols is not None:
         if w2 is not None:
-            out = _gemm_fwd(w2, cols, groups)
+            out = _gemm_fwd(w2, cols, groups, out)
         if g3 is not None:
             dw = _gemm_dw(g3, cols, groups)
         return out, dw, (cols if keep else None)
     view = _window(src, ksize, stride, dil, osize)
     buf = _scratch(xp, "cols", (nb,) + view.shape[1:], src.dtype)
-    if w2 is not None:
+    if w2 is not None and out is None:
         out = xp.empty((n, w2.shape[0], p), dtype=src.dtype)
     if g3 is not None and n == 0:
         dw = xp.zeros((g3.shape[1], ck // groups), dtype=src.dtype)
@@ -602,14 +608,15 @@ def _is_big(oc: int, cgk: int, p: int) -> bool:
 
 def _products(big: bool, src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: tuple,
               groups: int, w2: Any = None, b: Any = None, gw: Any = None,
-              keep: bool = False) -> tuple[Any, Any, Any]:
+              keep: bool = False, out: Any = None) -> tuple[Any, Any, Any]:
     """``out = W2 @ im2col(src) + b`` (N, OC, P), ``dw = sum gw @ im2col(src)^T`` (OC, Cg*K)
-    and, with ``keep``, the columns (None when chunked), in either engine's layout."""
+    and, with ``keep``, the columns (None when chunked), in either engine's layout. ``out``:
+    where the batch-major engine writes the product (default: a new array)."""
     if big:
         return _im2col_pass(src, ksize, stride, dil, osize, groups, w2=w2, b=b, gw=gw,
                             keep=keep)
     out, dw, cols = _im2col_products(src, ksize, stride, dil, osize, groups, w2=w2,
-                                     g3=None if gw is None else _flat(gw), keep=keep)
+                                     g3=None if gw is None else _flat(gw), keep=keep, out=out)
     if b is not None:
         out += b.reshape(-1, 1)
     return out, dw, cols
@@ -644,6 +651,73 @@ def _flat(a: Any) -> Any:
     return _contig(a).reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
 
 
+# ----------------------------------------------------------------------------- two threads
+def _pair_split(src: Any, wshape: tuple, osize: tuple) -> int:
+    """Where a small (batch-major) convolution splits its batch over two threads, forward and
+    backward (0: it does not): NumPy arrays, at least 2 samples, enough multiply-adds
+    (``_PAIR_ABOVE``) for the hand-over (about 0.1 ms, :func:`backend_kernels.host_pair`) to
+    pay, and the user allowing BLAS 2 threads. Each half then runs the whole batch-major
+    engine (copies, per-sample GEMMs, col2im adds) on its own core: those GEMMs are too small
+    for OpenBLAS to thread (LeNet-5 step 7.45 -> 6.83 ms at 2 threads)."""
+    n = src.shape[0]
+    if (get_xp(src) is not np or n < 2
+            or n * math.prod(wshape) * math.prod(osize) < _PAIR_ABOVE or not _bk.host_pair_ok()):
+        return 0
+    return n // 2
+
+
+def _forward_pair(h: int, xpad: Any, w2: Any, b: Any, ksize: tuple, stride: tuple, dil: tuple,
+                  osize: tuple, groups: int, keep: bool) -> tuple[Any, Any]:
+    """The batch-major forward products of samples ``:h`` and ``h:`` on two threads, into one
+    output; the columns come back as a pair (None if either half did not keep them)."""
+    n = xpad.shape[0]
+    out = get_xp(xpad).empty((n, w2.shape[0], math.prod(osize)), dtype=xpad.dtype)
+    kept: list = [None, None]
+
+    def half(k: int, lo: int, hi: int) -> None:
+        kept[k] = _products(False, xpad[lo:hi], ksize, stride, dil, osize, groups, w2=w2, b=b,
+                            keep=keep, out=out[lo:hi])[2]
+
+    _bk.host_pair(lambda: half(0, 0, h), lambda: half(1, h, n))
+    cols = (kept[0], kept[1]) if kept[0] is not None and kept[1] is not None else None
+    return out, cols
+
+
+def _backward_pair(ctx: Any, grad_out: Any, w: Any, cols: Any, src: Any) -> tuple[Any, Any]:
+    """The input and weight gradients of a convolution whose forward split its batch at ``h``
+    (:func:`_forward_pair`), each half on its own thread; the weight gradient from the kept
+    column pair, or by redoing each half's im2col from ``src``."""
+    nx, nw = ctx.needs_input_grad[:2]
+    xshape, wshape, pads, stride, dil, groups, osize, _, h = ctx.geom
+    ksize = wshape[2:]
+    n = xshape[0]
+    psize = tuple(m + b + a for m, (b, a) in zip(xshape[2:], pads))
+    gxp: Any = get_xp(grad_out).empty((n, xshape[1]) + psize, grad_out.dtype) if nx else None
+    w2 = w.reshape(wshape[0], -1) if nx else None
+    gws: list = [None, None]
+
+    def half(k: int, lo: int, hi: int) -> None:
+        g = grad_out[lo:hi]
+        if nx:
+            gxp[lo:hi] = _input_grad(False, g, w2, groups, xshape[1], ksize, stride, dil,
+                                     osize, psize)
+        if nw:
+            if cols is not None:
+                gws[k] = _weight_grad(False, cols[k], g, groups, wshape[0])
+            else:
+                gws[k] = _products(False, src[lo:hi], ksize, stride, dil, osize, groups,
+                                   gw=g)[1]
+
+    _bk.host_pair(lambda: half(0, 0, h), lambda: half(1, h, n))
+    gx = _crop(gxp, pads, xshape[2:]) if nx else None
+    gw = None
+    if nw:
+        gw = gws[0]
+        gw += gws[1]
+        gw = gw.reshape(wshape)
+    return gx, gw
+
+
 # ----------------------------------------------------------------------------- primitives
 class Convolution(Function):
     """``out[n, o, q] = b[o] + sum_{c, k} W[o, c, k] xpad[n, g(o) Cg + c, q stride + k dil]``
@@ -664,12 +738,19 @@ class Convolution(Function):
         needs = ctx.needs_input_grad
         keep = bool(needs) and needs[1]
         big = _is_big(oc, math.prod(w.shape[1:]), math.prod(osize))
-        out, _, cols = _products(big, xpad, ksize, stride, dil, osize, groups,
-                                 w2=w.reshape(oc, -1), b=b, keep=keep)
+        h = 0 if big else _pair_split(xpad, w.shape, osize)
+        if h:
+            out, cols = _forward_pair(h, xpad, w.reshape(oc, -1), b, ksize, stride, dil, osize,
+                                      groups, keep)
+        else:
+            out, _, cols = _products(big, xpad, ksize, stride, dil, osize, groups,
+                                     w2=w.reshape(oc, -1), b=b, keep=keep)
         if needs:
-            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, osize, big)
+            ctx.geom = (x.shape, w.shape, pads, stride, dil, groups, osize, big, h)
             src = None
-            if needs[1] and (cols is None or get_xp(x).may_share_memory(cols, x)):
+            if needs[1] and (cols is None or any(
+                    get_xp(x).may_share_memory(c, x)
+                    for c in (cols if cols.__class__ is tuple else (cols,)))):
                 # chunked (the columns were never stored whole) or columns that are a view of
                 # x: keep the (padded) input and redo im2col in backward. xpad is x itself when
                 # unpadded: in-place changes to x are then detected.
@@ -681,9 +762,14 @@ class Convolution(Function):
     def backward(ctx: Any, grad_out: Any) -> Any:
         w, cols, src = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
-        xshape, wshape, pads, stride, dil, groups, osize, big = ctx.geom
+        xshape, wshape, pads, stride, dil, groups, osize, big, h = ctx.geom
         ksize = wshape[2:]
         gx = gw = gb = None
+        if h:
+            gx, gw = _backward_pair(ctx, grad_out, w, cols, src)
+            if nb:
+                gb = _chan_sum(_flat(grad_out))
+            return gx, gw, gb, None, None, None, None
         if nx:
             psize = tuple(n + b + a for n, (b, a) in zip(xshape[2:], pads))
             gx = _crop(_input_grad(big, grad_out, w.reshape(wshape[0], -1), groups, xshape[1],

@@ -477,3 +477,65 @@ def test_two_thread_split_matches_one_thread(cfg, flat, rng, monkeypatch, blas_t
     np.testing.assert_array_equal(gb1, gb2)
     np.testing.assert_array_equal(gx1, gx2)
     np.testing.assert_allclose(gw1, gw2, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_grad", [True, False])
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize("cfg", [c for c in PATH_CONFIGS if "transpose" not in c[0]],
+                         ids=lambda c: f"{c[0]}_{c[1]}_{c[2]}_{c[3]}")
+def test_small_layer_pair_split_matches_one_thread(cfg, chunked, x_grad, rng, monkeypatch,
+                                                   blas_two_threads):
+    """A small-layer (batch-major) convolution split over two threads, forward and backward
+    (batch halves, BLAS at one thread each), gives the same output, input and bias gradients
+    as one thread and the weight gradient up to the order of its sum over the batch; with the
+    columns kept by the forward or redone in backward (chunked), and without an input
+    gradient (LeNet-5's first layer). Forced on small inputs."""
+    import lightgrad.backend_kernels as bk
+    import lightgrad.ops.conv as conv
+
+    pairs = []
+    real = bk.host_pair
+    monkeypatch.setattr(bk, "host_pair", lambda a, b: (pairs.append(1), real(a, b)))
+    monkeypatch.setattr(conv, "_BIG_GEMM", 1 << 62)
+    if chunked:
+        monkeypatch.setattr(conv, "_CHUNK_BYTES", 64)
+        monkeypatch.setattr(conv, "_CHUNK_ABOVE", 0)
+    op, xs, ws, kw = cfg
+    x0, w0, b0 = (rng.standard_normal(s) for s in (xs, ws, (ws[0],)))
+    g0 = None
+    res = []
+    for split in (False, True):
+        monkeypatch.setattr(conv, "_PAIR_ABOVE", 0 if split else 1 << 62)
+        pairs.clear()
+        x = lightgrad.tensor(x0, requires_grad=x_grad)
+        w, b = (lightgrad.tensor(a, requires_grad=True) for a in (w0, b0))
+        y = getattr(lightgrad.nn.functional, op)(x, w, b, **kw)
+        if g0 is None:
+            g0 = rng.standard_normal(tuple(y.shape))
+        y.backward(lightgrad.tensor(g0))
+        res.append((y.detach().numpy(), x.grad.numpy() if x_grad else None, w.grad.numpy(),
+                    b.grad.numpy()))
+        assert len(pairs) == (2 if split else 0)  # forward, backward
+    (y1, gx1, gw1, gb1), (y2, gx2, gw2, gb2) = res
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(gb1, gb2)
+    if x_grad:
+        np.testing.assert_array_equal(gx1, gx2)
+    np.testing.assert_allclose(gw1, gw2, rtol=1e-12, atol=1e-12)
+
+
+def test_small_layer_pair_split_sees_in_place_change_of_its_input(monkeypatch,
+                                                                  blas_two_threads):
+    """A 1x1 convolution's columns are views of its input: split over two threads, the
+    forward keeps the input itself for backward, so changing it in place is an error as
+    without the split."""
+    import lightgrad.ops.conv as conv
+
+    monkeypatch.setattr(conv, "_BIG_GEMM", 1 << 62)
+    monkeypatch.setattr(conv, "_PAIR_ABOVE", 0)
+    x = lightgrad.randn(4, 3, 5, 5)
+    w = lightgrad.randn(2, 3, 1, 1, requires_grad=True)
+    y = lightgrad.nn.functional.conv2d(x, w)
+    x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
