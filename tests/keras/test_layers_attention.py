@@ -239,6 +239,40 @@ def test_multi_head_attention_in_a_functional_model_trains_and_reloads(rng):
                                rtol=1e-5, atol=1e-6)
 
 
+
+@pytest.mark.parametrize("scores", [False, True])
+def test_multi_head_attention_takes_its_inputs_masks_in_a_model(scores, rng):
+    """In a functional model, the Embedding(mask_zero=True) masks of query and value reach
+    MultiHeadAttention as query_mask / value_mask (Keras 3 fills ``<arg>_mask`` from tensor
+    argument ``<arg>``), and its output carries the query's mask on to the pooling: so the
+    model's outputs do not depend on how much padding follows a sequence, and they equal the
+    layers called by hand with the masks passed explicitly."""
+    tokens = keras.Input(shape=(None,), dtype="int64")
+    query_tokens = keras.Input(shape=(None,), dtype="int64")
+    emb = L.Embedding(20, 8, mask_zero=True)
+    v = emb(tokens)
+    q = emb(query_tokens)
+    mha = L.MultiHeadAttention(num_heads=2, key_dim=4)
+    att = mha(q, v, return_attention_scores=True)[0] if scores else mha(q, v)
+    pooled = L.GlobalAveragePooling1D()(att)
+    model = keras.Model([query_tokens, tokens], pooled)
+    q_ids = np.array([[3, 7, 1, 0], [5, 2, 0, 0]])
+    v_ids = np.array([[4, 9, 0, 0, 0], [6, 1, 8, 2, 0]])
+    out = model.predict([q_ids, v_ids], verbose=0)
+    # more padding on both inputs: the same outputs
+    pad = model.predict([np.pad(q_ids, ((0, 0), (0, 3))), np.pad(v_ids, ((0, 0), (0, 4)))],
+                        verbose=0)
+    np.testing.assert_allclose(pad, out, rtol=1e-5, atol=1e-6)
+    # by hand, masks passed explicitly
+    qm, vm = q_ids != 0, v_ids != 0
+    ref = mha(emb(q_ids), emb(v_ids), query_mask=qm, value_mask=vm)
+    ref = L.GlobalAveragePooling1D()(ref, mask=lightgrad.tensor(qm))
+    np.testing.assert_allclose(out, npy(ref), rtol=1e-5, atol=1e-6)
+    # without the masks the padding would count (the test can fail)
+    bare = L.GlobalAveragePooling1D()(mha(emb(q_ids), emb(v_ids)))
+    assert not np.allclose(npy(bare), out, atol=1e-3)
+
+
 CONFIG_LAYERS = [
     lambda: L.Attention(use_scale=True, score_mode="concat", dropout=0.1),
     lambda: L.AdditiveAttention(use_scale=False, dropout=0.2),

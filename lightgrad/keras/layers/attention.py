@@ -283,6 +283,15 @@ class MultiHeadAttention(ActivityRegularized, Layer):
         self.seed = seed
         self._init_activity(activity_regularizer)
 
+    # in a model, the masks of query, value and key (Embedding(mask_zero=True)...) fill these
+    _input_mask_args = ("query_mask", "value_mask", "key_mask")
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output's mask is the query's (Keras 3)."""
+        if isinstance(mask, list | tuple):
+            return mask[0] if mask else None
+        return None
+
     # Keras calls it as layer(query, value, key=None, ...): pack the tensors into one list so
     # that building, the functional API and the graph see all of them.
     def __call__(self, query: Any, value: Any = None, key: Any = None,  # type: ignore[override]

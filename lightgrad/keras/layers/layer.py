@@ -132,17 +132,31 @@ def call_with_mask(layer: Layer, inputs: Any, mask: Any, kwargs: dict) -> tuple[
 
     ``mask`` is the mask of ``inputs`` (the same structure: one mask per input tensor, ``None``
     where there is none). The layer gets it as ``mask=`` when its ``call`` takes a ``mask`` and
-    the caller passed none; its output mask is ``layer.compute_mask(inputs, mask)`` (the mask
-    passed on unchanged by a layer with ``supports_masking``, ``None`` otherwise).
+    the caller passed none; a layer whose list of input tensors each have a mask argument of
+    their own (``_input_mask_args``, e.g. MultiHeadAttention's ``query_mask``, ``value_mask``,
+    ``key_mask``) gets each input's mask there instead, unless the caller passed it (Keras 3
+    fills ``<arg>_mask`` from the mask of tensor argument ``<arg>``). The output mask is
+    ``layer.compute_mask(inputs, mask)`` (the mask passed on unchanged by a layer with
+    ``supports_masking``, ``None`` otherwise); a single mask for a layer with several outputs
+    (attention with its scores) belongs to the first one.
     """
+    names = getattr(layer, "_input_mask_args", ())
     if "mask" in kwargs and kwargs["mask"] is not None:
         mask = kwargs["mask"]
+    elif names and isinstance(inputs, list | tuple) and isinstance(mask, list | tuple):
+        fill = {k: m for k, m in zip(names, mask) if m is not None and kwargs.get(k) is None}
+        if fill:
+            kwargs = dict(kwargs, **fill)
     elif _any_mask(mask) and _call_takes(type(layer), "mask"):
         kwargs = dict(kwargs, mask=mask)
     out = layer(inputs, **kwargs)
     if not _any_mask(mask) and type(layer).compute_mask is Layer.compute_mask:
         return out, None  # the common case: nothing to propagate, nothing created
-    return out, layer.compute_mask(inputs, mask if _any_mask(mask) else None)
+    out_mask = layer.compute_mask(inputs, mask if _any_mask(mask) else None)
+    if isinstance(out, list | tuple) and out_mask is not None \
+            and not isinstance(out_mask, list | tuple):
+        out_mask = [out_mask] + [None] * (len(out) - 1)
+    return out, out_mask
 
 
 def _call_takes(cls: type, arg: str) -> bool:
@@ -183,6 +197,9 @@ class Layer(Module):
 
     #: whether the layer passes its input's mask on (see :meth:`compute_mask`)
     supports_masking: bool = False
+    #: call arguments that take the masks of the layer's input tensors, in input order (see
+    #: :func:`call_with_mask`); empty: the layer takes them as one ``mask``
+    _input_mask_args: tuple[str, ...] = ()
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, input_dim: int | None = None, batch_size: Any = None,
