@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (import order: convert and arithmetic first)
     convert,
     arithmetic,
+    operators,
     unary,
     activation,
     reduce,
