@@ -137,12 +137,24 @@ class _Tee(io.TextIOBase):
 
 
 def format_metrics(metrics: dict) -> str:
-    """``{"accuracy": 1.0, "epochs": 3}`` -> ``accuracy=1 epochs=3`` (floats to 4 digits)."""
+    """``{"accuracy": 1.0, "epochs": 3}`` -> ``accuracy=1 epochs=3``: floats to 4 digits,
+    sequences longer than 6 as their first and last values and their length (a training
+    history stays one short line).
+
+    >>> format_metrics({"accuracy": 0.98765, "history": {"loss": [1.0, 0.5, 0.25, 0.2, 0.1,
+    ...                 0.05, 0.01]}})
+    'accuracy=0.9877 history={loss: [1, 0.5, ..., 0.05, 0.01] (7)}'
+    """
     def fmt(v: Any) -> str:
         if isinstance(v, float):
             return f"{v:.4g}"
         if isinstance(v, list | tuple):
+            if len(v) > 6:
+                return (f"[{fmt(v[0])}, {fmt(v[1])}, ..., {fmt(v[-2])}, {fmt(v[-1])}] "
+                        f"({len(v)})")
             return "[" + ", ".join(fmt(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {fmt(x)}" for k, x in v.items()) + "}"
         return str(v)
 
     return " ".join(f"{k}={fmt(v)}" for k, v in metrics.items())
