@@ -208,3 +208,20 @@ def test_import_is_timed_from_compiled_bytecode(tmp_path: Path) -> None:
         pyc = Path(importlib.util.cache_from_source(str(src)))
         assert pyc.exists(), pyc
         assert pyc.stat().st_mtime >= src.stat().st_mtime, src
+
+
+def test_ab_tool_alternates_both_settings_and_restores_the_attribute(capsys) -> None:
+    """``python -m benchmarks.ab`` (the same-process A/B behind NOTES.md's figures) runs the
+    workload under each value, reports both against PyTorch, and leaves the setting as it
+    found it; an unknown attribute is a usage error."""
+    import lightgrad.ops.conv as conv
+    from benchmarks import ab
+
+    before = conv._PAIR_ABOVE
+    assert ab.main(["mlp_small", "lightgrad.ops.conv", "_PAIR_ABOVE", "0", "1<<40",
+                    "--threads", "1", "--pairs", "1", "--block-seconds", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "A = 0:" in out and "B = 1<<40:" in out and "/ torch" in out
+    assert conv._PAIR_ABOVE == before
+    with pytest.raises(SystemExit, match="no attribute"):
+        ab.main(["mlp_small", "lightgrad.ops.conv", "_NO_SUCH", "0", "1"])
