@@ -475,3 +475,19 @@ def test_one_hot_round_trips(labels, num_classes):
     assert oh.dtype == np.int64 and oh.shape == (len(labels), num_classes)
     np.testing.assert_array_equal(oh.sum(axis=-1), 1)
     np.testing.assert_array_equal(oh.argmax(axis=-1), labels)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_passes_nan_and_blocks_signed_zeros_like_torch(dtype, rng):
+    """ReLU's gradient is ``g * (out != 0)``: NaN inputs pass the gradient, -0.0 / 0.0 and
+    negative ones block it, exactly as PyTorch's threshold_backward."""
+    x0 = rng.standard_normal((5, 7, 3)).astype(dtype)
+    x0.flat[:5] = [np.nan, -0.0, 0.0, -np.inf, np.inf]
+    g0 = rng.standard_normal(x0.shape).astype(dtype)
+    x = lightgrad.tensor(x0, requires_grad=True)
+    lightgrad.relu(x).backward(lightgrad.tensor(g0))
+    expect = np.where((x0 > 0) | np.isnan(x0), g0, 0).astype(dtype)
+    np.testing.assert_array_equal(x.grad.numpy(), expect)
+    tx = torch.tensor(x0, requires_grad=True)
+    torch.relu(tx).backward(torch.tensor(g0))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
