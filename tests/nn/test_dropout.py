@@ -331,3 +331,19 @@ def test_exports():
         assert getattr(lightgrad.nn.functional, name) is getattr(lightgrad.ops.dropout, name)
     for name in MODULES:
         assert hasattr(nn, name)
+
+
+def test_keep_probability_is_exact_to_32_bits():
+    """The keep decisions compare 32 random bits with ceil(p * 2**32): a p within 2**-32 of 1
+    keeps nothing, a p of 2**-33 keeps (almost) everything, and the masks are still one
+    independent draw per element (two halves of each 64-bit draw do not repeat each other)."""
+    from lightgrad.ops.dropout import _keep
+
+    x = lightgrad.ones(1000)
+    assert not _keep(x, 1.0 - 2.0**-34, (1000,)).any()
+    assert _keep(x, 2.0**-33, (1000,)).all()
+    k = _keep(x, 0.5, (100_000,))
+    assert abs(k.mean() - 0.5) < 5 * math.sqrt(0.25 / 100_000)
+    # neighbours (the two 32-bit halves of one 64-bit draw) are independent
+    agree = (k[0::2] == k[1::2]).mean()
+    assert abs(agree - 0.5) < 5 * math.sqrt(0.25 / 50_000)
