@@ -290,9 +290,10 @@ def _im2col_products(src: Any, ksize: tuple, stride: tuple, dil: tuple, osize: t
 
 
 def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride: tuple,
-                    dil: tuple, osize: tuple, psize: tuple) -> Any:
-    """``col2im(W2^T @ g)`` into a zero (N, C, *psize) array, over cache-sized chunks of the
-    batch (each chunk of columns is added into the image while still in cache)."""
+                    dil: tuple, osize: tuple, psize: tuple, out: Any = None) -> Any:
+    """``col2im(W2^T @ g)`` into a zero (N, C, *psize) array (a new one, or ``out``, a
+    C-contiguous array of that shape, zeroed and written in place), over cache-sized chunks of
+    the batch (each chunk of columns is added into the image while still in cache)."""
     xp = get_xp(g3)
     n = g3.shape[0]
     ck, p = c * math.prod(ksize), math.prod(osize)
@@ -301,8 +302,12 @@ def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride:
         rs = tuple(math.prod(psize[i + 1:]) for i in range(len(psize)))
         span = sum((o - 1) * r for o, r in zip(osize, rs)) + 1
         if span <= 1.5 * p:
-            return _col2im_product_flat(w2, g3, groups, c, ksize, dil, osize, psize, rs, span)
-    out = xp.zeros((n, c) + psize, dtype=g3.dtype)
+            return _col2im_product_flat(w2, g3, groups, c, ksize, dil, osize, psize, rs, span,
+                                        out)
+    if out is None:
+        out = xp.zeros((n, c) + psize, dtype=g3.dtype)
+    else:
+        out.fill(0)
     nb = _chunk(n, ck * p, g3.itemsize, _COL2IM_CHUNK_ABOVE)
     buf = _scratch(xp, "dcols", (min(nb, n), ck, p), g3.dtype)
     if nb >= n:
@@ -316,7 +321,8 @@ def _col2im_product(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, stride:
 
 
 def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, dil: tuple,
-                         osize: tuple, psize: tuple, rs: tuple, span: int) -> Any:
+                         osize: tuple, psize: tuple, rs: tuple, span: int,
+                         out: Any = None) -> Any:
     """:func:`_col2im_product` for stride 1 with short output rows, on flattened images.
 
     The output pixels are embedded in the padded image's flat index (``q = sum o_i rs_i``,
@@ -328,7 +334,11 @@ def _col2im_product_flat(w2: Any, g3: Any, groups: int, c: int, ksize: tuple, di
     n, oc = g3.shape[:2]
     it = g3.itemsize
     ck = c * math.prod(ksize)
-    out = xp.zeros((n, c, math.prod(psize)), dtype=g3.dtype)
+    if out is None:
+        out = xp.zeros((n, c, math.prod(psize)), dtype=g3.dtype)
+    else:  # a C-contiguous (n, c, *psize) array: written in place
+        out = out.reshape(n, c, math.prod(psize))
+        out.fill(0)
     offs = _flat_offsets(ksize, dil, rs)
     if n == 0:
         return out.reshape((n, c) + psize)
@@ -699,8 +709,8 @@ def _backward_pair(ctx: Any, grad_out: Any, w: Any, cols: Any, src: Any) -> tupl
     def half(k: int, lo: int, hi: int) -> None:
         g = grad_out[lo:hi]
         if nx:
-            gxp[lo:hi] = _input_grad(False, g, w2, groups, xshape[1], ksize, stride, dil,
-                                     osize, psize)
+            _col2im_product(w2, _flat(g), groups, xshape[1], ksize, stride, dil, osize, psize,
+                            out=gxp[lo:hi])
         if nw:
             if cols is not None:
                 gws[k] = _weight_grad(False, cols[k], g, groups, wshape[0])
